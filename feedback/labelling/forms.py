@@ -1,0 +1,77 @@
+"""Parsing the labelling form (the same fields with or without JavaScript)."""
+import time
+import uuid
+
+from django import forms
+
+from feedback.labelling.errors import InvalidAnswer
+from feedback.labelling.models import CodebookVersion, Project, TaskKind
+from feedback.labelling.services.labels import MAX_TIME_SPENT_MS, Submission
+
+
+def answer_from_post(kind: str, n_candidates: int, post) -> dict:
+    """Form fields → the answer in canonical positions.
+
+    pair: choice=A|B|tie|both_bad (+ strength); thumbs: thumb_<pos>=up|down;
+    rank: rank_<pos>=1..n (the rank given to the candidate at canonical position pos)."""
+    if kind == TaskKind.PAIR:
+        return {"choice": post.get("choice"), "strength": post.get("strength") or None}
+    if kind == TaskKind.THUMBS:
+        thumbs = {str(pos): post.get(f"thumb_{pos}") for pos in range(n_candidates)}
+        missing = [pos for pos, value in thumbs.items() if not value]
+        if missing:
+            raise InvalidAnswer("Give every response a thumbs up or down.")
+        return {"thumbs": thumbs}
+    if kind == TaskKind.RANK:
+        try:
+            ranks = {pos: int(post.get(f"rank_{pos}", "")) for pos in range(n_candidates)}
+        except ValueError:
+            raise InvalidAnswer("Give every response a rank.") from None
+        if sorted(ranks.values()) != list(range(1, n_candidates + 1)):
+            raise InvalidAnswer(f"Use each rank from 1 to {n_candidates} exactly once.")
+        return {"order": sorted(ranks, key=ranks.get)}
+    raise InvalidAnswer("Unknown task kind.")
+
+
+def time_spent_from_post(post) -> int:
+    """The browser measures time on the task when it can; without JavaScript the page's
+    render time (a hidden field) gives the elapsed time."""
+    try:
+        measured = int(post.get("time_spent_ms") or 0)
+    except ValueError:
+        measured = 0
+    if measured > 0:
+        return min(measured, MAX_TIME_SPENT_MS)
+    try:
+        rendered_at_ms = int(post.get("rendered_at_ms") or 0)
+    except ValueError:
+        rendered_at_ms = 0
+    elapsed = int(time.time() * 1000) - rendered_at_ms if rendered_at_ms else 0
+    return max(0, min(elapsed, MAX_TIME_SPENT_MS))
+
+
+def submission_from_post(*, project: Project, kind: str, n_candidates: int, post) -> Submission:
+    try:
+        submission_id = uuid.UUID(post.get("submission_id", ""))
+    except ValueError:
+        raise InvalidAnswer("The form is missing its submission id; reload the page.") from None
+    codebook = None
+    if post.get("codebook_version"):
+        codebook = CodebookVersion.objects.filter(project=project, version=post["codebook_version"]).first()
+    return Submission(
+        answer=answer_from_post(kind, n_candidates, post),
+        submission_id=submission_id,
+        time_spent_ms=time_spent_from_post(post),
+        rewrite=post.get("rewrite", ""),
+        comment=post.get("comment", ""),
+        codebook=codebook,
+    )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(help_text="JSON Lines: one prompt with its candidates per line.")
+
+
+class CodebookForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 24}), help_text="Markdown.")
+    change_note = forms.CharField(max_length=300, required=False, help_text="What changed, in one line.")

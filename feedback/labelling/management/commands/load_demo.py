@@ -1,0 +1,61 @@
+"""python manage.py load_demo — the demo project, its codebook, prompts and accounts.
+
+Safe to run again: the import is idempotent and accounts keep their passwords' demo values.
+"""
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from feedback.labelling.models import Membership, Project, Role, TaskKind
+from feedback.labelling.services.codebooks import codebook_publish
+from feedback.labelling.services.imports import import_jsonl
+
+DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
+ACCOUNTS = [
+    # username, password, project role, staff
+    ("admin", "admin-demo", Role.ADMIN, True),
+    ("reviewer", "reviewer-demo", Role.REVIEWER, False),
+    ("alice", "alice-demo", Role.ANNOTATOR, False),
+    ("bob", "bob-demo", Role.ANNOTATOR, False),
+    ("carol", "carol-demo", Role.ANNOTATOR, False),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo project (SmolLM2 answers to 48 everyday prompts) and demo accounts."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        project, _ = Project.objects.get_or_create(
+            slug="demo",
+            defaults={
+                "name": "Demo: everyday questions",
+                "description": "Answers from SmolLM2-135M-Instruct to everyday questions. Pick, rank and rate them.",
+                "overlap": 3,
+                "default_task_kind": TaskKind.PAIR,
+            },
+        )
+        User = get_user_model()
+        for username, password, role, staff in ACCOUNTS:
+            user, created = User.objects.get_or_create(username=username)
+            if created:
+                user.set_password(password)
+                user.is_staff = user.is_superuser = staff
+                user.save()
+            Membership.objects.get_or_create(project=project, user=user, defaults={"role": role})
+        admin = User.objects.get(username="admin")
+        if not project.codebooks.exists():
+            codebook_publish(
+                project=project,
+                text=(DEMO_DIR / "codebook.md").read_text(encoding="utf-8"),
+                author=admin,
+                change_note="First version",
+            )
+        with (DEMO_DIR / "prompts.jsonl").open(encoding="utf-8") as lines:
+            result = import_jsonl(project=project, lines=lines)
+        self.stdout.write(self.style.SUCCESS(f"Demo project ready: {result.summary}."))
+        self.stdout.write("Log in at http://127.0.0.1:8000/ as:")
+        for username, password, role, _ in ACCOUNTS:
+            self.stdout.write(f"  {username:<9} password {password:<14} ({role})")

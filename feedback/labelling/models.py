@@ -1,0 +1,397 @@
+"""Projects, codebooks, prompts, candidates, tasks, assignments and labels.
+
+Lineage is kept both ways: a label knows its assignment (so task, annotator), the
+codebook version it was given under and the order the candidates were shown in; each
+candidate knows what produced it (base model, adapter version, a human, an imported
+model) and with which sampling settings.
+"""
+import hashlib
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+HELDOUT_PERCENT = 20
+DEMO_BASE_MODEL = "demo"
+
+
+class TaskKind(models.TextChoices):
+    THUMBS = "thumbs", "Thumbs up/down"
+    PAIR = "pair", "Pick the better of two"
+    RANK = "rank", "Rank all"
+
+
+class Role(models.TextChoices):
+    ANNOTATOR = "annotator", "Annotator"
+    REVIEWER = "reviewer", "Reviewer"
+    ADMIN = "admin", "Admin"
+
+
+class Tier(models.TextChoices):
+    TRAINEE = "trainee", "Trainee"
+    REGULAR = "regular", "Regular"
+    EXPERT = "expert", "Expert"
+
+
+class Split(models.TextChoices):
+    TRAIN = "train", "Train"
+    HELDOUT = "heldout", "Held-out"
+
+
+class Project(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True)
+    overlap = models.PositiveSmallIntegerField(
+        default=3, help_text="Labels wanted per task (k)."
+    )
+    default_task_kind = models.CharField(
+        max_length=10, choices=TaskKind.choices, default=TaskKind.PAIR
+    )
+    base_model = models.CharField(
+        max_length=500,
+        default=DEMO_BASE_MODEL,
+        help_text='A local model directory, or "demo" for the built-in SmolLM2-135M-Instruct.',
+    )
+    lease_minutes = models.PositiveIntegerField(
+        default=30, help_text="How long an assignment is held before it returns to the pool."
+    )
+    gold_rate = models.FloatField(
+        default=0.1, help_text="Share of served tasks that are gold items, when gold exists."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(overlap__gte=1), name="project_overlap_positive"),
+            models.CheckConstraint(
+                condition=Q(gold_rate__gte=0) & Q(gold_rate__lte=1), name="project_gold_rate_0_1"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.ANNOTATOR)
+    tier = models.CharField(max_length=10, choices=Tier.choices, default=Tier.REGULAR)
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="membership_unique_user")
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.project} ({self.role})"
+
+    @property
+    def can_review(self) -> bool:
+        return self.role in (Role.REVIEWER, Role.ADMIN)
+
+
+class CodebookVersion(models.Model):
+    """One published version of a project's labelling guidelines. Never edited: a change
+    is a new version, so every label can say exactly which text it was given under."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="codebooks")
+    version = models.PositiveIntegerField()
+    text = models.TextField(help_text="Markdown.")
+    change_note = models.CharField(max_length=300, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    is_active = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["project", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "version"], name="codebook_unique_version"),
+            models.UniqueConstraint(
+                fields=["project"], condition=Q(is_active=True), name="codebook_one_active"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project.slug} codebook v{self.version}"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            stored = CodebookVersion.objects.filter(pk=self.pk).values("text", "version").first()
+            if stored and (stored["text"] != self.text or stored["version"] != self.version):
+                raise ValidationError("A published codebook version is immutable; publish a new one.")
+        super().save(*args, **kwargs)
+
+
+class CodebookAcknowledgement(models.Model):
+    """An annotator has opened (and, where there is a quiz, passed) a codebook version."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    codebook = models.ForeignKey(CodebookVersion, on_delete=models.CASCADE, related_name="acks")
+    acknowledged_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "codebook"], name="ack_unique_user_version")
+        ]
+
+
+def split_for_external_id(external_id: str) -> str:
+    """Fixed train/held-out split from a hash of the external id, so a prompt lands on
+    the same side in every import and every export and never crosses into training."""
+    bucket = int(hashlib.sha256(external_id.encode("utf-8")).hexdigest()[:8], 16) % 100
+    return Split.HELDOUT if bucket < HELDOUT_PERCENT else Split.TRAIN
+
+
+class Prompt(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="prompts")
+    external_id = models.CharField(max_length=200)
+    messages = models.JSONField(help_text="Chat turns: [{role, content}, ...]. Plain text is one user turn.")
+    is_chat = models.BooleanField(
+        default=False, help_text="Imported as messages (True) or as plain text (False)."
+    )
+    metadata = models.JSONField(default=dict, blank=True)
+    split = models.CharField(max_length=8, choices=Split.choices, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "external_id"], name="prompt_unique_external_id")
+        ]
+
+    def __str__(self):
+        return f"{self.project.slug}:{self.external_id}"
+
+    def save(self, *args, **kwargs):
+        computed = split_for_external_id(self.external_id)
+        if self.pk:
+            stored = Prompt.objects.filter(pk=self.pk).values("split", "external_id").first()
+            if stored and (stored["split"] != computed or stored["external_id"] != self.external_id):
+                raise ValidationError("A prompt's external id and split never change.")
+        self.split = computed
+        super().save(*args, **kwargs)
+
+    @property
+    def text(self) -> str:
+        """The prompt as plain text: the turns' contents, the last user turn last."""
+        return "\n\n".join(m["content"] for m in self.messages)
+
+    @property
+    def last_user_turn(self) -> str:
+        for message in reversed(self.messages):
+            if message.get("role") == "user":
+                return message["content"]
+        return self.text
+
+
+class ProducerKind(models.TextChoices):
+    BASE = "base", "Base model"
+    ADAPTER = "adapter", "Adapter version"
+    HUMAN = "human", "Human"
+    IMPORTED = "imported", "Imported model output"
+
+
+class Candidate(models.Model):
+    """A response to a prompt, with what produced it."""
+
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="candidates")
+    text = models.TextField()
+    producer_kind = models.CharField(max_length=10, choices=ProducerKind.choices)
+    producer_name = models.CharField(
+        max_length=300, help_text="Model name or path, adapter label, or the human's role."
+    )
+    adapter = models.ForeignKey(
+        "loop.AdapterVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="candidates",
+    )
+    generation_round = models.ForeignKey(
+        "loop.GenerationRound",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="candidates",
+    )
+    sampling = models.JSONField(default=dict, blank=True, help_text="temperature, top_p, seed, ...")
+    content_key = models.CharField(
+        max_length=64, editable=False, help_text="sha256 of producer + text: dedups re-imports."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["prompt", "content_key"], name="candidate_unique_content"),
+            models.CheckConstraint(
+                condition=Q(producer_kind="adapter", adapter__isnull=False)
+                | ~Q(producer_kind="adapter"),
+                name="candidate_adapter_has_version",
+            ),
+        ]
+
+    def __str__(self):
+        return f"candidate {self.pk} ({self.producer_name})"
+
+    @staticmethod
+    def key_for(producer_kind: str, producer_name: str, text: str) -> str:
+        payload = "\x1f".join([producer_kind, producer_name, text])
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def save(self, *args, **kwargs):
+        self.content_key = self.key_for(self.producer_kind, self.producer_name, self.text)
+        super().save(*args, **kwargs)
+
+
+class Task(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="tasks")
+    kind = models.CharField(max_length=10, choices=TaskKind.choices)
+    candidates = models.ManyToManyField(Candidate, through="TaskCandidate", related_name="tasks")
+    candidate_key = models.CharField(
+        max_length=64, editable=False, help_text="sha256 of the kind and candidate ids, in order."
+    )
+    is_gold = models.BooleanField(default=False)
+    gold_answer = models.JSONField(null=True, blank=True, help_text="The expected answer, for gold items.")
+    calibration_for = models.ForeignKey(
+        CodebookVersion,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="calibration_tasks",
+        help_text="A calibration item of this codebook version: every annotator labels it.",
+    )
+    is_active = models.BooleanField(default=True)
+    labels_done = models.PositiveIntegerField(
+        default=0, help_text="Finished labels; kept in step by the services under a row lock."
+    )
+    generation_round = models.ForeignKey(
+        "loop.GenerationRound", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "candidate_key"], name="task_unique_candidates"),
+            models.CheckConstraint(
+                condition=Q(is_gold=False) | Q(gold_answer__isnull=False), name="task_gold_has_answer"
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "is_active", "labels_done"], name="task_open_idx")]
+
+    def __str__(self):
+        return f"task {self.pk} ({self.kind})"
+
+    def ordered_candidates(self) -> list[Candidate]:
+        return [tc.candidate for tc in self.task_candidates.select_related("candidate").order_by("position")]
+
+
+class TaskCandidate(models.Model):
+    """A task's candidates in their canonical order (position 0, 1, ...). Answers are
+    stored against canonical positions; display order is recorded per label."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="task_candidates")
+    candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="task_links")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["task", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "position"], name="taskcandidate_unique_position"),
+            models.UniqueConstraint(fields=["task", "candidate"], name="taskcandidate_unique_candidate"),
+        ]
+
+
+class AssignmentStatus(models.TextChoices):
+    LEASED = "leased", "Leased"
+    DONE = "done", "Done"
+    SKIPPED = "skipped", "Skipped"
+    RELEASED = "released", "Released (lease expired, slot taken)"
+
+
+class Assignment(models.Model):
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="assignments")
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+    )
+    status = models.CharField(max_length=10, choices=AssignmentStatus.choices, default=AssignmentStatus.LEASED)
+    leased_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    display_order = models.JSONField(
+        default=list, help_text="Canonical positions in the order shown to this annotator."
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # One annotator never gets the same task twice, whatever the races.
+            models.UniqueConstraint(fields=["task", "annotator"], name="assignment_unique_annotator")
+        ]
+        indexes = [
+            models.Index(fields=["annotator", "status"], name="assignment_annotator_idx"),
+            models.Index(fields=["task", "status", "expires_at"], name="assignment_task_idx"),
+        ]
+
+    def __str__(self):
+        return f"assignment {self.pk}: task {self.task_id} → {self.annotator_id}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == AssignmentStatus.LEASED and self.expires_at > timezone.now()
+
+
+class PairChoice(models.TextChoices):
+    A = "A", "A is better"
+    B = "B", "B is better"
+    TIE = "tie", "Tie"
+    BOTH_BAD = "both_bad", "Both bad"
+
+
+class Label(models.Model):
+    """One annotator's answer to one task.
+
+    `answer` is stored against the task's canonical candidate positions, whatever the
+    display order was:
+      thumbs: {"thumbs": {"0": "up", "1": "down", ...}}   one per candidate
+      pair:   {"choice": "A" | "B" | "tie" | "both_bad", "strength": 1..3 | null}
+              (A = canonical position 0, B = position 1)
+      rank:   {"order": [2, 0, 1]}   canonical positions, best first
+    """
+
+    assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="label")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="labels")
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="labels"
+    )
+    codebook = models.ForeignKey(CodebookVersion, on_delete=models.PROTECT, related_name="labels")
+    kind = models.CharField(max_length=10, choices=TaskKind.choices)
+    answer = models.JSONField()
+    rewrite = models.TextField(blank=True)
+    comment = models.TextField(blank=True)
+    display_order = models.JSONField(help_text="Canonical positions in the order they were shown.")
+    time_spent_ms = models.PositiveIntegerField()
+    submission_id = models.UUIDField(unique=True, help_text="Client-generated: a retried submit is stored once.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["task", "created_at"], name="label_task_idx"),
+            models.Index(fields=["annotator", "created_at"], name="label_annotator_idx"),
+        ]
+
+    def __str__(self):
+        return f"label {self.pk} on task {self.task_id} by {self.annotator_id}"

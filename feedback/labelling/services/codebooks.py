@@ -1,0 +1,45 @@
+"""Publishing and acknowledging codebook versions."""
+from django.db import transaction
+from django.db.models import Max
+
+from feedback.labelling.models import CodebookAcknowledgement, CodebookVersion, Project
+
+
+@transaction.atomic
+def codebook_publish(*, project: Project, text: str, author=None, change_note: str = "") -> CodebookVersion:
+    """Publish `text` as the project's next codebook version and make it the active one.
+
+    Annotators must open and acknowledge it before they label again."""
+    text = text.strip()
+    if not text:
+        raise ValueError("A codebook needs some text.")
+    # Lock the project row so two publishers cannot take the same version number.
+    Project.objects.select_for_update().get(pk=project.pk)
+    current = project.codebooks.filter(is_active=True).first()
+    if current and current.text == text:
+        return current
+    latest = project.codebooks.aggregate(v=Max("version"))["v"] or 0
+    project.codebooks.filter(is_active=True).update(is_active=False)
+    return CodebookVersion.objects.create(
+        project=project,
+        version=latest + 1,
+        text=text,
+        author=author,
+        change_note=change_note.strip()[:300],
+        is_active=True,
+    )
+
+
+@transaction.atomic
+def codebook_activate(*, codebook: CodebookVersion) -> CodebookVersion:
+    """Make an earlier version the active one again (a rollback of the guidelines)."""
+    Project.objects.select_for_update().get(pk=codebook.project_id)
+    CodebookVersion.objects.filter(project_id=codebook.project_id, is_active=True).update(is_active=False)
+    CodebookVersion.objects.filter(pk=codebook.pk).update(is_active=True)
+    codebook.is_active = True
+    return codebook
+
+
+def codebook_acknowledge(*, user, codebook: CodebookVersion) -> CodebookAcknowledgement:
+    ack, _ = CodebookAcknowledgement.objects.get_or_create(user=user, codebook=codebook)
+    return ack

@@ -1,0 +1,144 @@
+"""Submitting labels: validation of the answer per task kind, idempotent submit."""
+import uuid
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from feedback.labelling.errors import AssignmentGone, CodebookNotAcknowledged, InvalidAnswer
+from feedback.labelling.models import (
+    Assignment,
+    AssignmentStatus,
+    CodebookAcknowledgement,
+    CodebookVersion,
+    Label,
+    PairChoice,
+    Task,
+    TaskKind,
+)
+from feedback.labelling.services.assignments import live_leases, task_is_unlimited
+
+MAX_TIME_SPENT_MS = 24 * 60 * 60 * 1000
+MAX_FREE_TEXT = 20_000
+STRENGTHS = (1, 2, 3)
+
+
+def validate_answer(kind: str, n_candidates: int, answer) -> dict:
+    """Check an answer against the task kind and its candidate count; return it in the
+    stored, canonical form (see Label's docstring)."""
+    if not isinstance(answer, dict):
+        raise InvalidAnswer("The answer must be an object.")
+    if kind == TaskKind.THUMBS:
+        thumbs = answer.get("thumbs")
+        expected = {str(i) for i in range(n_candidates)}
+        if not isinstance(thumbs, dict) or {str(k) for k in thumbs} != expected:
+            raise InvalidAnswer(f"Give a thumbs up or down for each of the {n_candidates} responses.")
+        values = {str(k): v for k, v in thumbs.items()}
+        if any(v not in ("up", "down") for v in values.values()):
+            raise InvalidAnswer('Each thumb is "up" or "down".')
+        return {"thumbs": dict(sorted(values.items(), key=lambda kv: int(kv[0])))}
+    if kind == TaskKind.PAIR:
+        choice = answer.get("choice")
+        if choice not in PairChoice.values:
+            raise InvalidAnswer("Choose A, B, tie or both bad.")
+        strength = answer.get("strength")
+        if strength in ("", None):
+            strength = None
+        else:
+            try:
+                strength = int(strength)
+            except (TypeError, ValueError):
+                strength = -1
+            if strength not in STRENGTHS:
+                raise InvalidAnswer("Strength is 1 (slightly), 2 (clearly) or 3 (much) better.")
+            if choice not in (PairChoice.A, PairChoice.B):
+                strength = None
+        return {"choice": choice, "strength": strength}
+    if kind == TaskKind.RANK:
+        order = answer.get("order")
+        if not isinstance(order, list) or sorted(order) != list(range(n_candidates)):
+            raise InvalidAnswer(f"Rank all {n_candidates} responses, each exactly once.")
+        return {"order": [int(x) for x in order]}
+    raise InvalidAnswer(f"Unknown task kind {kind!r}.")
+
+
+@dataclass
+class Submission:
+    answer: dict
+    submission_id: uuid.UUID
+    time_spent_ms: int
+    rewrite: str = ""
+    comment: str = ""
+    codebook: CodebookVersion | None = None
+
+
+def _codebook_for(assignment: Assignment, user, chosen: CodebookVersion | None) -> CodebookVersion:
+    project_id = assignment.task.project_id
+    codebook = chosen or CodebookVersion.objects.filter(project_id=project_id, is_active=True).first()
+    if codebook is None or codebook.project_id != project_id:
+        raise InvalidAnswer("This project has no codebook to label under.")
+    if not CodebookAcknowledgement.objects.filter(user=user, codebook=codebook).exists():
+        raise CodebookNotAcknowledged(f"Read and acknowledge codebook v{codebook.version} before labelling.")
+    return codebook
+
+
+def label_submit(*, assignment: Assignment, user, submission: Submission, now=None) -> tuple[Label, bool]:
+    """Store the annotator's answer. Returns (label, created): a retried submit with the
+    same submission id returns the stored label and creates nothing."""
+    existing = Label.objects.filter(submission_id=submission.submission_id).first()
+    if existing is not None:
+        if existing.annotator_id != user.pk:
+            raise InvalidAnswer("This submission id was already used.")
+        return existing, False
+    try:
+        return _label_create(assignment=assignment, user=user, submission=submission, now=now), True
+    except IntegrityError:
+        # A concurrent retry of the same submission won the race: return what it stored.
+        existing = Label.objects.filter(submission_id=submission.submission_id, annotator=user).first()
+        if existing is None:
+            raise
+        return existing, False
+
+
+@transaction.atomic
+def _label_create(*, assignment: Assignment, user, submission: Submission, now=None) -> Label:
+    now = now or timezone.now()
+    if assignment.annotator_id != user.pk:
+        raise AssignmentGone("This task is not assigned to you.")
+    # The task row lock serializes this with the assignment service (see assignments.py).
+    task = Task.objects.select_for_update().get(pk=assignment.task_id)
+    assignment = Assignment.objects.select_related("task").get(pk=assignment.pk)
+    if assignment.status == AssignmentStatus.DONE:
+        raise AssignmentGone("You already labelled this task.")
+    if assignment.status == AssignmentStatus.SKIPPED:
+        raise AssignmentGone("You skipped this task.")
+    if not task.is_active:
+        raise AssignmentGone("This task was closed.")
+    expired = assignment.status == AssignmentStatus.RELEASED or assignment.expires_at <= now
+    if expired and not task_is_unlimited(task):
+        others = live_leases(task.pk, now=now, exclude_assignment=assignment.pk)
+        if task.labels_done + others >= task.project.overlap:
+            raise AssignmentGone("Your lease on this task expired and it was given to someone else.")
+    codebook = _codebook_for(assignment, user, submission.codebook)
+    n_candidates = task.task_candidates.count()
+    answer = validate_answer(task.kind, n_candidates, submission.answer)
+    if not 0 <= submission.time_spent_ms <= MAX_TIME_SPENT_MS:
+        raise InvalidAnswer("time spent is out of range")
+    label = Label.objects.create(
+        assignment=assignment,
+        task=task,
+        annotator=user,
+        codebook=codebook,
+        kind=task.kind,
+        answer=answer,
+        rewrite=submission.rewrite.strip()[:MAX_FREE_TEXT],
+        comment=submission.comment.strip()[:MAX_FREE_TEXT],
+        display_order=assignment.display_order,
+        time_spent_ms=submission.time_spent_ms,
+        submission_id=submission.submission_id,
+        created_at=now,
+    )
+    Assignment.objects.filter(pk=assignment.pk).update(status=AssignmentStatus.DONE, finished_at=now)
+    Task.objects.filter(pk=task.pk).update(labels_done=F("labels_done") + 1)
+    return label

@@ -1,0 +1,68 @@
+"""Reading, acknowledging and publishing codebook versions."""
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from feedback.labelling.access import project_view
+from feedback.labelling.forms import CodebookForm
+from feedback.labelling.models import Role
+from feedback.labelling.selectors import active_codebook, has_acknowledged, render_markdown
+from feedback.labelling.services.codebooks import codebook_acknowledge, codebook_publish
+
+
+@project_view()
+def codebook_page(request, project, version=None):
+    versions = list(project.codebooks.all())
+    if version is None:
+        codebook = active_codebook(project)
+    else:
+        codebook = next((c for c in versions if c.version == version), None)
+        if codebook is None:
+            raise Http404("No such codebook version.")
+    return render(
+        request,
+        "labelling/codebook.html",
+        {
+            "project": project,
+            "nav": "codebook",
+            "codebook": codebook,
+            "codebook_html": render_markdown(codebook.text) if codebook else "",
+            "versions": versions,
+            "acknowledged": has_acknowledged(request.user, codebook),
+            "next": request.GET.get("next", ""),
+        },
+    )
+
+
+@require_POST
+@project_view()
+def codebook_acknowledge_view(request, project):
+    codebook = active_codebook(project)
+    if codebook is None or str(codebook.version) != request.POST.get("version"):
+        messages.warning(request, "The codebook changed while you were reading it; here is the newest version.")
+        return redirect("labelling:codebook", slug=project.slug)
+    codebook_acknowledge(user=request.user, codebook=codebook)
+    messages.success(request, f"Codebook v{codebook.version} acknowledged.")
+    if request.POST.get("next") == "label":
+        return redirect("labelling:label", slug=project.slug)
+    return redirect("labelling:codebook", slug=project.slug)
+
+
+@project_view(min_role=Role.ADMIN)
+def codebook_edit(request, project):
+    current = active_codebook(project)
+    form = CodebookForm(request.POST or None, initial={"text": current.text if current else ""})
+    if request.method == "POST" and form.is_valid():
+        codebook = codebook_publish(
+            project=project,
+            text=form.cleaned_data["text"],
+            author=request.user,
+            change_note=form.cleaned_data["change_note"],
+        )
+        if current is not None and codebook.pk == current.pk:
+            messages.info(request, "Nothing changed; the codebook stays at v%d." % codebook.version)
+        else:
+            messages.success(request, f"Published codebook v{codebook.version}. Annotators will be asked to read it.")
+        return redirect("labelling:codebook", slug=project.slug)
+    return render(request, "labelling/codebook_edit.html", {"project": project, "nav": "codebook", "form": form, "current": current})

@@ -1,0 +1,135 @@
+"""The annotator's labelling page: one task at a time, swapped in with htmx; every
+action is also a plain form post for browsers without JavaScript."""
+import time
+import uuid
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from feedback.labelling.access import project_view
+from feedback.labelling.errors import LabellingError
+from feedback.labelling.forms import submission_from_post
+from feedback.labelling.models import Assignment, AssignmentStatus, Label, TaskCandidate
+from feedback.labelling.selectors import active_codebook, has_acknowledged, render_markdown
+from feedback.labelling.services.assignments import assignment_next, assignment_skip, remaining_for
+from feedback.labelling.services.labels import label_submit
+
+
+def _codebook_gate(request, project):
+    """None when the annotator may label; else the response that sends them to read
+    (and acknowledge) the active codebook first."""
+    codebook = active_codebook(project)
+    if codebook is not None and has_acknowledged(request.user, codebook):
+        return None
+    target = reverse("labelling:codebook", args=[project.slug]) + "?next=label"
+    if codebook is None:
+        messages.warning(request, "This project has no codebook yet; an admin must publish one first.")
+    else:
+        messages.info(request, f"The codebook is now at v{codebook.version}. Read it and acknowledge to continue.")
+    if request.htmx:
+        return HttpResponseClientRedirect(target)
+    return redirect(target)
+
+
+def _task_context(request, project, assignment: Assignment | None, *, error: str = "", saved: bool = False):
+    codebook = active_codebook(project)
+    context = {
+        "project": project,
+        "nav": "label",
+        "codebook": codebook,
+        "saved": saved,
+        "error": error,
+        "done": Label.objects.filter(annotator=request.user, task__project=project).count(),
+        "remaining": remaining_for(project=project, user=request.user),
+        "assignment": assignment,
+    }
+    if assignment is None:
+        return context
+    task = assignment.task
+    links = {
+        tc.position: tc.candidate
+        for tc in TaskCandidate.objects.filter(task=task).select_related("candidate")
+    }
+    order = assignment.display_order or sorted(links)
+    shown = [
+        {"number": i + 1, "position": pos, "candidate": links[pos], "letter": "AB"[pos] if pos < 2 else ""}
+        for i, pos in enumerate(order)
+    ]
+    context.update(
+        {
+            "task": task,
+            "prompt": task.prompt,
+            "shown": shown,
+            "rank_choices": range(1, len(shown) + 1),
+            "submission_id": uuid.uuid4(),
+            "rendered_at_ms": int(time.time() * 1000),
+            "post": request.POST if error else {},
+        }
+    )
+    return context
+
+
+def _render_task(request, project, assignment, *, status=200, **kwargs):
+    context = _task_context(request, project, assignment, **kwargs)
+    template = "labelling/partials/task.html" if request.htmx else "labelling/label.html"
+    if not request.htmx:
+        context["codebook_html"] = render_markdown(context["codebook"].text) if context["codebook"] else ""
+    return render(request, template, context, status=status)
+
+
+@project_view()
+def label_page(request, project):
+    gate = _codebook_gate(request, project)
+    if gate is not None:
+        return gate
+    assignment = assignment_next(project=project, user=request.user)
+    return _render_task(request, project, assignment)
+
+
+def _own_assignment(request, project, assignment_id) -> Assignment:
+    return get_object_or_404(
+        Assignment.objects.select_related("task", "task__prompt"),
+        pk=assignment_id,
+        annotator=request.user,
+        task__project=project,
+    )
+
+
+@require_POST
+@project_view()
+def label_submit_view(request, project, assignment_id):
+    assignment = _own_assignment(request, project, assignment_id)
+    task = assignment.task
+    n_candidates = TaskCandidate.objects.filter(task=task).count()
+    try:
+        submission = submission_from_post(project=project, kind=task.kind, n_candidates=n_candidates, post=request.POST)
+        label_submit(assignment=assignment, user=request.user, submission=submission)
+    except LabellingError as error:
+        if assignment.status == AssignmentStatus.LEASED and error.status_code == 400:
+            # Show the same task again with the message, keeping what was typed.
+            return _render_task(request, project, assignment, error=str(error), status=200 if request.htmx else 400)
+        messages.warning(request, str(error))
+    return _next(request, project, saved=True)
+
+
+@require_POST
+@project_view()
+def label_skip_view(request, project, assignment_id):
+    assignment = _own_assignment(request, project, assignment_id)
+    assignment_skip(assignment=assignment, user=request.user)
+    return _next(request, project)
+
+
+def _next(request, project, *, saved: bool = False):
+    if not request.htmx:
+        if saved:
+            messages.success(request, "Saved.")
+        return redirect("labelling:label", slug=project.slug)
+    gate = _codebook_gate(request, project)
+    if gate is not None:
+        return gate
+    assignment = assignment_next(project=project, user=request.user)
+    return _render_task(request, project, assignment, saved=saved)

@@ -1,0 +1,123 @@
+"""Shared fixtures: named users, a project with a codebook, tasks of each kind."""
+import os
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from feedback.labelling.models import Membership, Project, Role, Tier
+from feedback.labelling.services.codebooks import codebook_acknowledge, codebook_publish
+from feedback.labelling.services.imports import import_jsonl
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_service(available: bool, what: str) -> None:
+    """Skip when a real service is missing on a developer machine; in CI, fail."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI but is not available")
+    pytest.skip(f"{what} not available")
+
+
+@pytest.fixture
+def postgres(db):
+    require_service(connection.vendor == "postgresql", "Postgres (set DATABASE_URL)")
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username: str, *, project: Project | None = None, role: str = Role.ANNOTATOR, tier: str = Tier.REGULAR, **extra):
+        user = get_user_model().objects.create_user(username=username, password=f"{username}-pw", **extra)
+        if project is not None:
+            Membership.objects.create(project=project, user=user, role=role, tier=tier)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def project(db):
+    return Project.objects.create(name="Assistant answers", slug="answers", overlap=3)
+
+
+@pytest.fixture
+def admin_user(make_user, project):
+    return make_user("ada", project=project, role=Role.ADMIN)
+
+
+@pytest.fixture
+def codebook(project, admin_user):
+    return codebook_publish(project=project, text="# Rules\n\nPrefer correct, short answers.", author=admin_user)
+
+
+@pytest.fixture
+def annotators(make_user, project, codebook):
+    """Three annotators who have read the active codebook."""
+    users = [make_user(name, project=project) for name in ("alice", "bob", "carol")]
+    for user in users:
+        codebook_acknowledge(user=user, codebook=codebook)
+    return users
+
+
+@pytest.fixture
+def reviewer(make_user, project, codebook):
+    user = make_user("rita", project=project, role=Role.REVIEWER)
+    codebook_acknowledge(user=user, codebook=codebook)
+    return user
+
+
+def jsonl_lines(rows):
+    import json
+
+    return [json.dumps(row) for row in rows]
+
+
+def sample_rows(n: int = 3, kind: str = "pair", prefix: str = "q"):
+    per_kind = {"pair": 2, "rank": 3, "thumbs": 2}[kind]
+    return [
+        {
+            "external_id": f"{prefix}-{i}",
+            "prompt": f"Question number {i}?",
+            "kind": kind,
+            "candidates": [
+                {"text": f"Answer {j} to question {i}.", "producer": f"model-{j}", "sampling": {"temperature": 0.7}}
+                for j in range(per_kind)
+            ],
+        }
+        for i in range(n)
+    ]
+
+
+@pytest.fixture
+def tasks_of(project):
+    def load(kind: str, n: int = 3, prefix: str | None = None):
+        import_jsonl(project=project, lines=jsonl_lines(sample_rows(n, kind, prefix or kind)))
+        return list(project.tasks.filter(kind=kind).order_by("id"))
+
+    return load
+
+
+@pytest.fixture
+def redis_broker():
+    from tests.support.services import redis_available
+
+    require_service(redis_available(), "Redis on 127.0.0.1:6379")
+
+
+@pytest.fixture
+def live_worker(postgres, redis_broker, tmp_path, settings):
+    """A real `celery worker` process on Redis sharing the Postgres test database.
+    Use with @pytest.mark.django_db(transaction=True) so the worker sees the rows."""
+    from feedback.celery import app
+    from tests.support.services import REDIS_URL, celery_worker
+
+    app.conf.broker_url = REDIS_URL
+    log_path = tmp_path / "worker.log"
+    try:
+        with celery_worker(log_path=log_path) as process:
+            process.log_path = log_path
+            yield process
+    finally:
+        app.conf.broker_url = settings.CELERY_BROKER_URL

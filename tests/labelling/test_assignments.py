@@ -1,0 +1,142 @@
+import uuid
+from datetime import timedelta
+
+from django.utils import timezone
+
+from feedback.labelling.models import Assignment, AssignmentStatus
+from feedback.labelling.services.assignments import (
+    assignment_next,
+    assignment_skip,
+    remaining_for,
+    tasks_release_expired,
+)
+from feedback.labelling.services.labels import Submission, label_submit
+
+
+def answer_pair(assignment, user, choice="A"):
+    return label_submit(
+        assignment=assignment,
+        user=user,
+        submission=Submission(answer={"choice": choice}, submission_id=uuid.uuid4(), time_spent_ms=1200),
+    )[0]
+
+
+def test_next_resumes_the_live_lease(project, annotators, tasks_of):
+    tasks_of("pair", 3)
+    first = assignment_next(project=project, user=annotators[0])
+    assert assignment_next(project=project, user=annotators[0]).pk == first.pk
+
+
+def test_no_annotator_gets_a_task_twice_and_no_task_gets_more_than_k(project, annotators, make_user, codebook, tasks_of):
+    from feedback.labelling.services.codebooks import codebook_acknowledge
+
+    project.overlap = 2
+    project.save()
+    tasks_of("pair", 2)
+    users = annotators + [make_user("dan", project=project)]
+    codebook_acknowledge(user=users[-1], codebook=codebook)
+    seen = {u.pk: [] for u in users}
+    for _ in range(3):
+        for user in users:
+            assignment = assignment_next(project=project, user=user)
+            if assignment is None:
+                continue
+            seen[user.pk].append(assignment.task_id)
+            answer_pair(assignment, user)
+    for tasks in seen.values():
+        assert len(tasks) == len(set(tasks))
+    for task in project.tasks.all():
+        assert task.labels.count() == 2 == task.labels_done
+    assert sum(len(t) for t in seen.values()) == 4
+
+
+def test_leases_count_against_k_until_they_expire(project, annotators, tasks_of):
+    project.overlap = 1
+    project.save()
+    tasks_of("pair", 1)
+    held = assignment_next(project=project, user=annotators[0])
+    assert assignment_next(project=project, user=annotators[1]) is None  # the only slot is leased
+    Assignment.objects.filter(pk=held.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    taken = assignment_next(project=project, user=annotators[1])
+    assert taken is not None and taken.task_id == held.task_id
+
+
+def test_late_submit_after_the_slot_was_taken_is_refused_and_nothing_is_over_k(project, annotators, tasks_of):
+    import pytest
+
+    from feedback.labelling.errors import AssignmentGone
+
+    project.overlap = 1
+    project.save()
+    tasks_of("pair", 1)
+    late = assignment_next(project=project, user=annotators[0])
+    Assignment.objects.filter(pk=late.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    other = assignment_next(project=project, user=annotators[1])
+    answer_pair(other, annotators[1])
+    with pytest.raises(AssignmentGone, match="expired"):
+        answer_pair(Assignment.objects.get(pk=late.pk), annotators[0])
+    assert late.task.labels.count() == 1
+
+
+def test_late_submit_is_kept_when_nobody_took_the_slot(project, annotators, tasks_of):
+    tasks_of("pair", 1)
+    late = assignment_next(project=project, user=annotators[0])
+    Assignment.objects.filter(pk=late.pk).update(expires_at=timezone.now() - timedelta(minutes=5))
+    label = answer_pair(Assignment.objects.get(pk=late.pk), annotators[0])
+    assert label.task_id == late.task_id
+
+
+def test_skip_frees_the_slot_and_the_task_never_comes_back(project, annotators, tasks_of):
+    project.overlap = 1
+    project.save()
+    tasks_of("pair", 1)
+    first = assignment_next(project=project, user=annotators[0])
+    assignment_skip(assignment=first, user=annotators[0])
+    assert assignment_next(project=project, user=annotators[0]) is None
+    assert assignment_next(project=project, user=annotators[1]).task_id == first.task_id
+
+
+def test_expired_leases_are_released_and_can_be_renewed(project, annotators, tasks_of):
+    tasks_of("pair", 1)
+    mine = assignment_next(project=project, user=annotators[0])
+    Assignment.objects.filter(pk=mine.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert tasks_release_expired() == 1
+    assert Assignment.objects.get(pk=mine.pk).status == AssignmentStatus.RELEASED
+    again = assignment_next(project=project, user=annotators[0])
+    assert again.pk == mine.pk and again.status == AssignmentStatus.LEASED and again.is_live
+
+
+def test_display_order_is_a_recorded_permutation_per_annotator(project, annotators, tasks_of):
+    tasks_of("rank", 30)
+    orders = set()
+    for _ in range(30):
+        a = assignment_next(project=project, user=annotators[0])
+        assert sorted(a.display_order) == [0, 1, 2]
+        orders.add(tuple(a.display_order))
+        assignment_skip(assignment=a, user=annotators[0])
+    assert len(orders) > 1  # randomized, not canonical every time
+
+
+def test_gold_items_are_mixed_in_at_the_project_rate(project, annotators, tasks_of):
+    regular = tasks_of("pair", 200, prefix="reg")
+    gold = tasks_of("thumbs", 200, prefix="gold")
+    from feedback.labelling.models import Task
+
+    Task.objects.filter(pk__in=[t.pk for t in gold]).update(is_gold=True, gold_answer={"thumbs": {"0": "up", "1": "down"}})
+    project.gold_rate = 0.25
+    project.save()
+    served = []
+    for _ in range(200):
+        a = assignment_next(project=project, user=annotators[0])
+        served.append(a.task.is_gold)
+        assignment_skip(assignment=a, user=annotators[0])
+    share = sum(served) / len(served)
+    assert 0.15 < share < 0.35
+    assert len(regular) == 200
+
+
+def test_remaining_counts_what_is_left_for_this_annotator(project, annotators, tasks_of):
+    tasks_of("pair", 3)
+    assert remaining_for(project=project, user=annotators[0]) == 3
+    answer_pair(assignment_next(project=project, user=annotators[0]), annotators[0])
+    assert remaining_for(project=project, user=annotators[0]) == 2

@@ -1,0 +1,98 @@
+import uuid
+
+import pytest
+
+from feedback.labelling.errors import CodebookNotAcknowledged, InvalidAnswer
+from feedback.labelling.models import Label
+from feedback.labelling.services.assignments import assignment_next
+from feedback.labelling.services.codebooks import codebook_acknowledge, codebook_publish
+from feedback.labelling.services.labels import Submission, label_submit, validate_answer
+
+
+@pytest.mark.parametrize(
+    "kind,n,answer,stored",
+    [
+        ("pair", 2, {"choice": "B", "strength": "3"}, {"choice": "B", "strength": 3}),
+        ("pair", 2, {"choice": "tie", "strength": 2}, {"choice": "tie", "strength": None}),
+        ("thumbs", 2, {"thumbs": {"1": "down", "0": "up"}}, {"thumbs": {"0": "up", "1": "down"}}),
+        ("rank", 3, {"order": [2, 0, 1]}, {"order": [2, 0, 1]}),
+    ],
+)
+def test_valid_answers_are_stored_canonically(kind, n, answer, stored):
+    assert validate_answer(kind, n, answer) == stored
+
+
+@pytest.mark.parametrize(
+    "kind,n,answer",
+    [
+        ("pair", 2, {"choice": "C"}),
+        ("pair", 2, {"choice": "A", "strength": 7}),
+        ("thumbs", 2, {"thumbs": {"0": "up"}}),
+        ("thumbs", 1, {"thumbs": {"0": "meh"}}),
+        ("rank", 3, {"order": [0, 0, 1]}),
+        ("rank", 3, {"order": [0, 1]}),
+        ("rank", 2, "0,1"),
+    ],
+)
+def test_invalid_answers_are_refused(kind, n, answer):
+    with pytest.raises(InvalidAnswer):
+        validate_answer(kind, n, answer)
+
+
+def test_resubmitting_the_same_submission_id_stores_one_label(project, annotators, tasks_of):
+    tasks_of("pair", 1)
+    user = annotators[0]
+    assignment = assignment_next(project=project, user=user)
+    submission = Submission(answer={"choice": "A"}, submission_id=uuid.uuid4(), time_spent_ms=900)
+    first, created = label_submit(assignment=assignment, user=user, submission=submission)
+    again, created_again = label_submit(assignment=assignment, user=user, submission=submission)
+    assert (created, created_again) == (True, False)
+    assert first.pk == again.pk
+    assert Label.objects.count() == 1
+    assignment.task.refresh_from_db()
+    assert assignment.task.labels_done == 1
+
+
+def test_label_records_codebook_display_order_and_time(project, annotators, tasks_of, codebook):
+    tasks_of("rank", 1)
+    user = annotators[0]
+    assignment = assignment_next(project=project, user=user)
+    label, _ = label_submit(
+        assignment=assignment,
+        user=user,
+        submission=Submission(answer={"order": [1, 2, 0]}, submission_id=uuid.uuid4(), time_spent_ms=4321, rewrite=" Better. "),
+    )
+    assert label.codebook == codebook
+    assert label.display_order == assignment.display_order
+    assert label.time_spent_ms == 4321
+    assert label.rewrite == "Better."
+
+
+def test_a_new_codebook_must_be_acknowledged_before_labelling(project, annotators, tasks_of, admin_user):
+    tasks_of("pair", 2)
+    user = annotators[0]
+    v2 = codebook_publish(project=project, text="New rules.", author=admin_user)
+    assignment = assignment_next(project=project, user=user)
+    with pytest.raises(CodebookNotAcknowledged):
+        label_submit(
+            assignment=assignment,
+            user=user,
+            submission=Submission(answer={"choice": "A"}, submission_id=uuid.uuid4(), time_spent_ms=1),
+        )
+    codebook_acknowledge(user=user, codebook=v2)
+    label, _ = label_submit(
+        assignment=assignment,
+        user=user,
+        submission=Submission(answer={"choice": "A"}, submission_id=uuid.uuid4(), time_spent_ms=1),
+    )
+    assert label.codebook == v2
+
+
+def test_someone_elses_submission_id_is_refused(project, annotators, tasks_of):
+    tasks_of("pair", 2)
+    sid = uuid.uuid4()
+    a0 = assignment_next(project=project, user=annotators[0])
+    label_submit(assignment=a0, user=annotators[0], submission=Submission(answer={"choice": "A"}, submission_id=sid, time_spent_ms=1))
+    a1 = assignment_next(project=project, user=annotators[1])
+    with pytest.raises(InvalidAnswer):
+        label_submit(assignment=a1, user=annotators[1], submission=Submission(answer={"choice": "B"}, submission_id=sid, time_spent_ms=1))

@@ -1,0 +1,76 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from feedback.labelling.models import (
+    HELDOUT_PERCENT,
+    Assignment,
+    Candidate,
+    CodebookVersion,
+    Prompt,
+    Split,
+    split_for_external_id,
+)
+from feedback.labelling.services.codebooks import codebook_publish
+
+
+def test_split_is_a_stable_hash_with_the_expected_share():
+    ids = [f"prompt-{i}" for i in range(5000)]
+    splits = [split_for_external_id(i) for i in ids]
+    assert splits == [split_for_external_id(i) for i in ids]  # deterministic
+    heldout = splits.count(Split.HELDOUT) / len(splits)
+    assert abs(heldout - HELDOUT_PERCENT / 100) < 0.03
+
+
+def test_prompt_split_is_fixed_and_never_changes(project):
+    prompt = Prompt.objects.create(project=project, external_id="x-1", messages=[{"role": "user", "content": "hi"}])
+    assert prompt.split == split_for_external_id("x-1")
+    prompt.split = Split.TRAIN if prompt.split == Split.HELDOUT else Split.HELDOUT
+    prompt.save()  # the stored split is recomputed from the id, so a hand edit cannot move it
+    prompt.refresh_from_db()
+    assert prompt.split == split_for_external_id("x-1")
+    prompt.external_id = "x-2"
+    with pytest.raises(ValidationError):
+        prompt.save()
+
+
+def test_external_id_unique_per_project(project):
+    Prompt.objects.create(project=project, external_id="dup", messages=[{"role": "user", "content": "a"}])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Prompt.objects.create(project=project, external_id="dup", messages=[{"role": "user", "content": "b"}])
+
+
+def test_published_codebook_is_immutable_and_editing_makes_a_new_version(project, admin_user):
+    v1 = codebook_publish(project=project, text="Be kind.", author=admin_user)
+    v1.text = "Be terse."
+    with pytest.raises(ValidationError):
+        v1.save()
+    v2 = codebook_publish(project=project, text="Be terse.", author=admin_user)
+    assert (v1.version, v2.version) == (1, 2)
+    assert list(CodebookVersion.objects.filter(project=project, is_active=True)) == [v2]
+    assert CodebookVersion.objects.get(pk=v1.pk).text == "Be kind."
+
+
+def test_publishing_the_same_text_again_is_not_a_new_version(project, admin_user):
+    v1 = codebook_publish(project=project, text="Same.", author=admin_user)
+    assert codebook_publish(project=project, text="Same.", author=admin_user).pk == v1.pk
+
+
+def test_only_one_active_codebook_per_project(project, codebook):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CodebookVersion.objects.create(project=project, version=99, text="x", is_active=True)
+
+
+def test_adapter_candidates_must_name_their_adapter(project):
+    prompt = Prompt.objects.create(project=project, external_id="p", messages=[{"role": "user", "content": "a"}])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Candidate.objects.create(prompt=prompt, text="t", producer_kind="adapter", producer_name="v1")
+
+
+def test_one_assignment_per_annotator_and_task(tasks_of, annotators):
+    task = tasks_of("pair", 1)[0]
+    from django.utils import timezone
+
+    Assignment.objects.create(task=task, annotator=annotators[0], expires_at=timezone.now())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Assignment.objects.create(task=task, annotator=annotators[0], expires_at=timezone.now())

@@ -1,0 +1,201 @@
+"""The annotator pages through Django's test client, with and without htmx."""
+import io
+import json
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from feedback.labelling.models import Assignment, Label
+from feedback.labelling.services.codebooks import codebook_publish
+from tests.conftest import jsonl_lines, sample_rows
+
+
+@pytest.fixture
+def alice_client(client, annotators):
+    client.force_login(annotators[0])
+    return client
+
+
+def label_url(project):
+    return reverse("labelling:label", args=[project.slug])
+
+
+def test_login_required(client, project):
+    response = client.get(label_url(project))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_project_list_shows_only_my_projects(alice_client, project, make_user):
+    from feedback.labelling.models import Project
+
+    Project.objects.create(name="Secret project", slug="secret")
+    page = alice_client.get(reverse("labelling:project_list")).content.decode()
+    assert "Assistant answers" in page and "Secret project" not in page
+
+
+def test_non_members_get_404(client, make_user, project, codebook):
+    client.force_login(make_user("mallory"))
+    assert client.get(label_url(project)).status_code == 404
+    assert client.get(reverse("labelling:labels", args=[project.slug])).status_code == 404
+
+
+def test_label_page_renders_task_codebook_and_shortcuts(alice_client, project, tasks_of):
+    tasks_of("pair", 2)
+    page = alice_client.get(label_url(project)).content.decode()
+    assert 'id="label-form"' in page
+    assert "Codebook v1" in page and "Prefer correct, short answers." in page
+    assert "<kbd>Enter</kbd>" in page and "Keyboard shortcuts" in page
+    assert 'name="submission_id"' in page
+
+
+def test_no_js_submit_saves_and_redirects_to_the_next_task(alice_client, annotators, project, tasks_of):
+    tasks_of("pair", 2)
+    alice_client.get(label_url(project))
+    assignment = Assignment.objects.get(annotator=annotators[0])
+    response = alice_client.post(
+        reverse("labelling:submit", args=[project.slug, assignment.pk]),
+        {"submission_id": str(uuid.uuid4()), "choice": "B", "strength": "2", "codebook_version": "1", "rendered_at_ms": "1"},
+    )
+    assert response.status_code == 302 and response["Location"] == label_url(project)
+    label = Label.objects.get()
+    assert label.answer == {"choice": "B", "strength": 2}
+    assert label.display_order == assignment.display_order
+    assert label.time_spent_ms > 0  # from the rendered_at field, without JavaScript
+
+
+def test_htmx_submit_swaps_in_the_next_task(alice_client, annotators, project, tasks_of):
+    tasks_of("thumbs", 2)
+    alice_client.get(label_url(project))
+    first = Assignment.objects.get(annotator=annotators[0])
+    response = alice_client.post(
+        reverse("labelling:submit", args=[project.slug, first.pk]),
+        {"submission_id": str(uuid.uuid4()), "thumb_0": "up", "thumb_1": "down", "time_spent_ms": "2500"},
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in body and 'id="label-form"' in body and "Saved" in body
+    second = Assignment.objects.exclude(pk=first.pk).get(annotator=annotators[0])
+    assert f"/label/{second.pk}/submit/" in body
+    assert Label.objects.get().time_spent_ms == 2500
+
+
+def test_invalid_answer_shows_the_task_again_with_a_message(alice_client, annotators, project, tasks_of):
+    tasks_of("rank", 1)
+    alice_client.get(label_url(project))
+    assignment = Assignment.objects.get(annotator=annotators[0])
+    response = alice_client.post(
+        reverse("labelling:submit", args=[project.slug, assignment.pk]),
+        {"submission_id": str(uuid.uuid4()), "rank_0": "1", "rank_1": "1", "rank_2": "2"},
+    )
+    assert response.status_code == 400
+    assert "Use each rank from 1 to 3 exactly once." in response.content.decode()
+    assert not Label.objects.exists()
+
+
+def test_rank_form_maps_ranks_to_canonical_order(alice_client, annotators, project, tasks_of):
+    tasks_of("rank", 1)
+    alice_client.get(label_url(project))
+    assignment = Assignment.objects.get(annotator=annotators[0])
+    alice_client.post(
+        reverse("labelling:submit", args=[project.slug, assignment.pk]),
+        {"submission_id": str(uuid.uuid4()), "rank_0": "3", "rank_1": "1", "rank_2": "2"},
+    )
+    assert Label.objects.get().answer == {"order": [1, 2, 0]}
+
+
+def test_skip_moves_on(alice_client, annotators, project, tasks_of):
+    tasks_of("pair", 2)
+    alice_client.get(label_url(project))
+    first = Assignment.objects.get(annotator=annotators[0])
+    alice_client.post(reverse("labelling:skip", args=[project.slug, first.pk]))
+    first.refresh_from_db()
+    assert first.status == "skipped"
+
+
+def test_new_codebook_redirects_to_acknowledge_first(alice_client, annotators, admin_user, project, tasks_of):
+    tasks_of("pair", 1)
+    codebook_publish(project=project, text="## v2\n\nNew rule: <script>alert(1)</script> be brief.", author=admin_user)
+    response = alice_client.get(label_url(project))
+    assert response.status_code == 302 and "codebook" in response["Location"]
+    page = alice_client.get(response["Location"]).content.decode()
+    assert "New rule:" in page and "<script>alert(1)</script>" not in page  # sanitized
+    response = alice_client.post(
+        reverse("labelling:codebook_ack", args=[project.slug]), {"version": "2", "next": "label"}
+    )
+    assert response["Location"] == label_url(project)
+    assert alice_client.get(label_url(project)).status_code == 200
+
+
+def test_htmx_request_gets_a_client_redirect_to_the_codebook(alice_client, annotators, admin_user, project, tasks_of):
+    tasks_of("pair", 2)
+    alice_client.get(label_url(project))
+    assignment = Assignment.objects.get(annotator=annotators[0])
+    codebook_publish(project=project, text="Changed while labelling.", author=admin_user)
+    response = alice_client.post(
+        reverse("labelling:submit", args=[project.slug, assignment.pk]),
+        {"submission_id": str(uuid.uuid4()), "choice": "A", "codebook_version": "1"},
+        HTTP_HX_REQUEST="true",
+    )
+    # The label given under v1 is kept (nothing lost); the next task waits for v2.
+    assert Label.objects.get().codebook.version == 1
+    assert "codebook" in response["HX-Redirect"]
+
+
+def test_annotator_cannot_read_another_annotators_label(client, annotators, project, tasks_of):
+    tasks_of("pair", 1)
+    from feedback.labelling.services.assignments import assignment_next
+    from feedback.labelling.services.labels import Submission, label_submit
+
+    bob = annotators[1]
+    label, _ = label_submit(
+        assignment=assignment_next(project=project, user=bob),
+        user=bob,
+        submission=Submission(answer={"choice": "A"}, submission_id=uuid.uuid4(), time_spent_ms=5),
+    )
+    client.force_login(annotators[0])
+    assert client.get(reverse("labelling:label_detail", args=[project.slug, label.pk])).status_code == 404
+    assert "bob" not in client.get(reverse("labelling:labels", args=[project.slug])).content.decode()
+    client.force_login(bob)
+    assert client.get(reverse("labelling:label_detail", args=[project.slug, label.pk])).status_code == 200
+
+
+def test_reviewer_sees_all_labels_of_the_project(client, annotators, reviewer, project, tasks_of):
+    tasks_of("pair", 1)
+    from feedback.labelling.services.assignments import assignment_next
+    from feedback.labelling.services.labels import Submission, label_submit
+
+    label, _ = label_submit(
+        assignment=assignment_next(project=project, user=annotators[1]),
+        user=annotators[1],
+        submission=Submission(answer={"choice": "A"}, submission_id=uuid.uuid4(), time_spent_ms=5),
+    )
+    client.force_login(reviewer)
+    assert client.get(reverse("labelling:label_detail", args=[project.slug, label.pk])).status_code == 200
+    assert "bob" in client.get(reverse("labelling:labels", args=[project.slug])).content.decode()
+
+
+def test_import_upload_is_for_admins_and_reports_bad_lines(client, admin_user, annotators, project):
+    url = reverse("labelling:import", args=[project.slug])
+    client.force_login(annotators[0])
+    assert client.get(url).status_code == 403
+    client.force_login(admin_user)
+    bad = io.BytesIO(("\n".join(jsonl_lines(sample_rows(2))) + "\n{oops\n").encode())
+    bad.name = "bad.jsonl"
+    response = client.post(url, {"file": bad})
+    assert response.status_code == 400 and "Line 3:" in response.content.decode()
+    assert not project.prompts.exists()
+    good = io.BytesIO("\n".join(jsonl_lines(sample_rows(2))).encode())
+    good.name = "good.jsonl"
+    response = client.post(url, {"file": good}, follow=True)
+    assert "2 new prompts" in response.content.decode()
+
+
+def test_admin_publishes_a_new_codebook_version(client, admin_user, annotators, project, codebook):
+    url = reverse("labelling:codebook_edit", args=[project.slug])
+    client.force_login(annotators[0])
+    assert client.get(url).status_code == 403
+    client.force_login(admin_user)
+    client.post(url, {"text": "# Rules v2", "change_note": "shorter"})
+    assert project.codebooks.get(is_active=True).version == 2
