@@ -6,6 +6,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 export DJANGO_DEBUG ?= 1
+# The Procfile's commands (gunicorn, celery) come from the virtualenv.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: run test setup migrate demo worker clean-var bench-load
 
