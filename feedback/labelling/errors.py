@@ -21,6 +21,10 @@ class AssignmentGone(LabellingError):
     status_code = 409
 
 
+class NoSuchAssignment(LabellingError):
+    status_code = 404
+
+
 class InvalidAnswer(LabellingError):
     status_code = 400
 

@@ -5,7 +5,7 @@ import uuid
 from django import forms
 
 from feedback.labelling.errors import InvalidAnswer
-from feedback.labelling.models import CodebookVersion, Project, TaskKind
+from feedback.labelling.models import TaskKind
 from feedback.labelling.services.labels import MAX_TIME_SPENT_MS, Submission
 
 
@@ -50,21 +50,22 @@ def time_spent_from_post(post) -> int:
     return max(0, min(elapsed, MAX_TIME_SPENT_MS))
 
 
-def submission_from_post(*, project: Project, kind: str, n_candidates: int, post) -> Submission:
+def submission_from_post(*, kind: str, n_candidates: int, post) -> Submission:
     try:
         submission_id = uuid.UUID(post.get("submission_id", ""))
     except ValueError:
         raise InvalidAnswer("The form is missing its submission id; reload the page.") from None
-    codebook = None
-    if post.get("codebook_version"):
-        codebook = CodebookVersion.objects.filter(project=project, version=post["codebook_version"]).first()
+    try:
+        codebook_version = int(post.get("codebook_version") or 0) or None
+    except ValueError:
+        raise InvalidAnswer("The codebook version must be a number.") from None
     return Submission(
         answer=answer_from_post(kind, n_candidates, post),
         submission_id=submission_id,
         time_spent_ms=time_spent_from_post(post),
         rewrite=post.get("rewrite", ""),
         comment=post.get("comment", ""),
-        codebook=codebook,
+        codebook_version=codebook_version,
     )
 
 

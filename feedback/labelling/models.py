@@ -262,6 +262,9 @@ class Task(models.Model):
     candidate_key = models.CharField(
         max_length=64, editable=False, help_text="sha256 of the kind and candidate ids, in order."
     )
+    candidate_count = models.PositiveSmallIntegerField(
+        default=0, editable=False, help_text="How many candidates the task shows (kept with the task for speed)."
+    )
     is_gold = models.BooleanField(default=False)
     gold_answer = models.JSONField(null=True, blank=True, help_text="The expected answer, for gold items.")
     calibration_for = models.ForeignKey(
@@ -289,7 +292,14 @@ class Task(models.Model):
                 condition=Q(is_gold=False) | Q(gold_answer__isnull=False), name="task_gold_has_answer"
             ),
         ]
-        indexes = [models.Index(fields=["project", "is_active", "labels_done"], name="task_open_idx")]
+        indexes = [
+            # The assignment pool, walked in this order until the first task that fits.
+            models.Index(
+                fields=["project", "-labels_done", "id"],
+                condition=Q(is_active=True, is_gold=False, calibration_for__isnull=True),
+                name="task_pool_idx",
+            )
+        ]
 
     def __str__(self):
         return f"task {self.pk} ({self.kind})"

@@ -14,8 +14,7 @@ from feedback.labelling.services.labels import Submission, label_submit
 
 
 def answer_pair(assignment, user, choice="A"):
-    return label_submit(
-        assignment=assignment,
+    return label_submit(assignment_id=assignment.pk,
         user=user,
         submission=Submission(answer={"choice": choice}, submission_id=uuid.uuid4(), time_spent_ms=1200),
     )[0]

@@ -46,10 +46,10 @@ def test_many_annotators_at_once_never_overfill_or_duplicate(postgres, project, 
                 submission = Submission(
                     answer={"choice": rng.choice("AB")}, submission_id=uuid.uuid4(), time_spent_ms=rng.randint(100, 5000)
                 )
-                label, created = label_submit(assignment=assignment, user=user, submission=submission)
+                label, created = label_submit(assignment_id=assignment.pk, user=user, submission=submission)
                 assert created
                 # A client retry of the same submit must not store a second label.
-                again, created_again = label_submit(assignment=assignment, user=user, submission=submission)
+                again, created_again = label_submit(assignment_id=assignment.pk, user=user, submission=submission)
                 assert not created_again and again.pk == label.pk
                 stored[user.pk].append(label.pk)
         except BaseException as error:  # surfaced below; a thread cannot fail the test itself

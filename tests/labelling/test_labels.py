@@ -44,8 +44,8 @@ def test_resubmitting_the_same_submission_id_stores_one_label(project, annotator
     user = annotators[0]
     assignment = assignment_next(project=project, user=user)
     submission = Submission(answer={"choice": "A"}, submission_id=uuid.uuid4(), time_spent_ms=900)
-    first, created = label_submit(assignment=assignment, user=user, submission=submission)
-    again, created_again = label_submit(assignment=assignment, user=user, submission=submission)
+    first, created = label_submit(assignment_id=assignment.pk, user=user, submission=submission)
+    again, created_again = label_submit(assignment_id=assignment.pk, user=user, submission=submission)
     assert (created, created_again) == (True, False)
     assert first.pk == again.pk
     assert Label.objects.count() == 1
@@ -57,8 +57,7 @@ def test_label_records_codebook_display_order_and_time(project, annotators, task
     tasks_of("rank", 1)
     user = annotators[0]
     assignment = assignment_next(project=project, user=user)
-    label, _ = label_submit(
-        assignment=assignment,
+    label, _ = label_submit(assignment_id=assignment.pk,
         user=user,
         submission=Submission(answer={"order": [1, 2, 0]}, submission_id=uuid.uuid4(), time_spent_ms=4321, rewrite=" Better. "),
     )
@@ -74,14 +73,12 @@ def test_a_new_codebook_must_be_acknowledged_before_labelling(project, annotator
     v2 = codebook_publish(project=project, text="New rules.", author=admin_user)
     assignment = assignment_next(project=project, user=user)
     with pytest.raises(CodebookNotAcknowledged):
-        label_submit(
-            assignment=assignment,
+        label_submit(assignment_id=assignment.pk,
             user=user,
             submission=Submission(answer={"choice": "A"}, submission_id=uuid.uuid4(), time_spent_ms=1),
         )
     codebook_acknowledge(user=user, codebook=v2)
-    label, _ = label_submit(
-        assignment=assignment,
+    label, _ = label_submit(assignment_id=assignment.pk,
         user=user,
         submission=Submission(answer={"choice": "A"}, submission_id=uuid.uuid4(), time_spent_ms=1),
     )
@@ -92,7 +89,7 @@ def test_someone_elses_submission_id_is_refused(project, annotators, tasks_of):
     tasks_of("pair", 2)
     sid = uuid.uuid4()
     a0 = assignment_next(project=project, user=annotators[0])
-    label_submit(assignment=a0, user=annotators[0], submission=Submission(answer={"choice": "A"}, submission_id=sid, time_spent_ms=1))
+    label_submit(assignment_id=a0.pk, user=annotators[0], submission=Submission(answer={"choice": "A"}, submission_id=sid, time_spent_ms=1))
     a1 = assignment_next(project=project, user=annotators[1])
     with pytest.raises(InvalidAnswer):
-        label_submit(assignment=a1, user=annotators[1], submission=Submission(answer={"choice": "B"}, submission_id=sid, time_spent_ms=1))
+        label_submit(assignment_id=a1.pk, user=annotators[1], submission=Submission(answer={"choice": "B"}, submission_id=sid, time_spent_ms=1))

@@ -150,7 +150,7 @@ def test_annotator_cannot_read_another_annotators_label(client, annotators, proj
 
     bob = annotators[1]
     label, _ = label_submit(
-        assignment=assignment_next(project=project, user=bob),
+        assignment_id=assignment_next(project=project, user=bob).pk,
         user=bob,
         submission=Submission(answer={"choice": "A"}, submission_id=uuid.uuid4(), time_spent_ms=5),
     )
@@ -167,7 +167,7 @@ def test_reviewer_sees_all_labels_of_the_project(client, annotators, reviewer, p
     from feedback.labelling.services.labels import Submission, label_submit
 
     label, _ = label_submit(
-        assignment=assignment_next(project=project, user=annotators[1]),
+        assignment_id=assignment_next(project=project, user=annotators[1]).pk,
         user=annotators[1],
         submission=Submission(answer={"choice": "A"}, submission_id=uuid.uuid4(), time_spent_ms=5),
     )

@@ -1,12 +1,14 @@
 """Handing out tasks: leases, expiry, skip.
 
 Exactness under concurrency (Postgres): the task row is the lock. A candidate task is
-picked with SELECT ... FOR UPDATE SKIP LOCKED, and only then are its finished labels
-and live leases counted again, in a fresh statement that sees every commit made before
-the lock was granted. Label submission takes the same lock, so a task never holds more
-than k finished labels plus live leases; the unique (task, annotator) constraint makes
-"never the same task twice" hold even against a bug here. On SQLite, transactions
-are serialized (BEGIN IMMEDIATE), which gives the same guarantee.
+picked with SELECT ... FOR UPDATE SKIP LOCKED, and only then are its live leases
+counted again, in a fresh statement that sees every commit made before the lock was
+granted. Label submission takes the same lock, so a task never holds more than k
+finished labels plus live leases; the unique (task, annotator) constraint makes "never
+the same task twice" hold even against a bug here. On SQLite, transactions are
+serialized (BEGIN IMMEDIATE), which gives the same guarantee.
+
+This is the hot path of the labelling page and the API: every query here is counted.
 """
 import random
 from datetime import timedelta
@@ -16,16 +18,11 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from feedback.labelling.models import (
-    Assignment,
-    AssignmentStatus,
-    Project,
-    Task,
-    TaskCandidate,
-)
+from feedback.labelling.models import Assignment, AssignmentStatus, Project, Task
 
-# How many candidate rows one attempt looks at before giving up on a crowded pool.
+# How many times one request retries when the task it locked filled up meanwhile.
 PICK_ATTEMPTS = 8
+FINISHED = (AssignmentStatus.DONE, AssignmentStatus.SKIPPED)
 
 
 def live_leases(task_id: int, *, now, exclude_assignment: int | None = None) -> int:
@@ -40,38 +37,22 @@ def task_is_unlimited(task: Task) -> bool:
     return task.is_gold or task.calibration_for_id is not None
 
 
-def _display_order(task_id: int, user_id: int) -> list[int]:
-    positions = list(
-        TaskCandidate.objects.filter(task_id=task_id).order_by("position").values_list("position", flat=True)
-    )
-    random.shuffle(positions)
-    return positions
-
-
-def _lease(task: Task, user, *, now, project: Project) -> Assignment:
-    expires = now + timedelta(minutes=project.lease_minutes)
-    order = _display_order(task.pk, user.pk)
-    # An earlier lease of this annotator on this task that expired unfinished is renewed.
-    updated = Assignment.objects.filter(
-        task=task, annotator=user, status__in=(AssignmentStatus.LEASED, AssignmentStatus.RELEASED)
-    ).update(status=AssignmentStatus.LEASED, leased_at=now, expires_at=expires, display_order=order, finished_at=None)
-    if updated:
-        return Assignment.objects.get(task=task, annotator=user)
-    return Assignment.objects.create(
-        task=task, annotator=user, leased_at=now, expires_at=expires, display_order=order
+def _mine(user, now):
+    """This annotator's assignments that keep a task from them: finished, or held."""
+    return Assignment.objects.filter(task=OuterRef("pk"), annotator=user).filter(
+        Q(status__in=FINISHED) | Q(status=AssignmentStatus.LEASED, expires_at__gt=now)
     )
 
 
 def _eligible(project: Project, user, now):
-    """Active tasks this annotator has not finished, skipped or currently holds."""
-    mine = Assignment.objects.filter(task=OuterRef("pk"), annotator=user).filter(
-        Q(status__in=(AssignmentStatus.DONE, AssignmentStatus.SKIPPED))
-        | Q(status=AssignmentStatus.LEASED, expires_at__gt=now)
-    )
-    return Task.objects.filter(project=project, is_active=True).exclude(Exists(mine))
+    return Task.objects.filter(project=project, is_active=True).exclude(Exists(_mine(user, now)))
 
 
 def _regular_pool(project: Project, user, now):
+    """Open regular tasks, nearly-done first so complete labels accumulate steadily. The
+    order matches the partial index task_pool_idx, so Postgres walks it and stops at the
+    first fit. The live-lease count here only narrows the pool; the count that decides
+    is taken again under the lock."""
     live = (
         Assignment.objects.filter(task=OuterRef("pk"), status=AssignmentStatus.LEASED, expires_at__gt=now)
         .order_by()
@@ -82,15 +63,19 @@ def _regular_pool(project: Project, user, now):
     return (
         _eligible(project, user, now)
         .filter(is_gold=False, calibration_for__isnull=True, labels_done__lt=project.overlap)
-        # Filters the pool only; the count that decides is taken again under the lock.
         .alias(live=Coalesce(Subquery(live), 0))
         .filter(live__lt=project.overlap - F("labels_done"))
-        # Finish nearly-done tasks first so complete labels accumulate steadily.
         .order_by("-labels_done", "id")
     )
 
 
-def _try_lock_regular(project: Project, user, now, tried: set[int]) -> Task | None:
+def _pick_calibration(project: Project, user, now) -> Task | None:
+    """Calibration items of the active codebook come before anything else."""
+    return _eligible(project, user, now).filter(calibration_for__is_active=True).order_by("id").first()
+
+
+def _lock_next(project: Project, user, now) -> Task | None:
+    tried: list[int] = []
     for _ in range(PICK_ATTEMPTS):
         task = (
             _regular_pool(project, user, now)
@@ -100,26 +85,37 @@ def _try_lock_regular(project: Project, user, now, tried: set[int]) -> Task | No
         )
         if task is None:
             return None
-        tried.add(task.pk)
-        # Fresh counts under the row lock: these are exact.
-        task.refresh_from_db(fields=["labels_done", "is_active"])
-        if task.is_active and task.labels_done + live_leases(task.pk, now=now) < project.overlap:
+        # A fresh statement under the row lock: this count is exact.
+        if task.labels_done + live_leases(task.pk, now=now) < project.overlap:
             return task
+        tried.append(task.pk)
     return None
 
 
-def _pick_special(project: Project, user, now) -> Task | None:
-    """A calibration item of the active codebook first; then, at the project's gold rate,
-    a gold item, served like any other task so annotators cannot tell."""
-    pool = _eligible(project, user, now)
-    calibration = pool.filter(calibration_for__project=project, calibration_for__is_active=True).order_by("id").first()
-    if calibration is not None:
-        return calibration
-    if project.gold_rate > 0 and random.random() < project.gold_rate:
-        gold = list(pool.filter(is_gold=True).values_list("pk", flat=True)[:50])
-        if gold:
-            return Task.objects.get(pk=random.choice(gold))
-    return None
+def _pick_gold(project: Project, user, now) -> Task | None:
+    """At the project's gold rate, a gold item, served like any other task so
+    annotators cannot tell."""
+    if project.gold_rate <= 0 or random.random() >= project.gold_rate:
+        return None
+    gold = list(_eligible(project, user, now).filter(is_gold=True).values_list("pk", flat=True)[:50])
+    return Task.objects.get(pk=random.choice(gold)) if gold else None
+
+
+def _lease(task: Task, user, *, now, project: Project) -> Assignment:
+    expires = now + timedelta(minutes=project.lease_minutes)
+    order = list(range(task.candidate_count))
+    random.shuffle(order)
+    # An earlier lease of this annotator on this task that ran out unfinished is renewed.
+    renewed = Assignment.objects.filter(
+        task=task, annotator=user, status__in=(AssignmentStatus.LEASED, AssignmentStatus.RELEASED)
+    ).update(status=AssignmentStatus.LEASED, leased_at=now, expires_at=expires, display_order=order, finished_at=None)
+    if renewed:
+        return Assignment.objects.select_related("task").get(task=task, annotator=user)
+    assignment = Assignment.objects.create(
+        task=task, annotator=user, leased_at=now, expires_at=expires, display_order=order
+    )
+    assignment.task = task
+    return assignment
 
 
 def current_assignment(*, project: Project, user, now=None) -> Assignment | None:
@@ -142,10 +138,7 @@ def assignment_next(*, project: Project, user, now=None) -> Assignment | None:
     held = current_assignment(project=project, user=user, now=now)
     if held is not None:
         return held
-    special = _pick_special(project, user, now)
-    if special is not None:
-        return _lease(special, user, now=now, project=project)
-    task = _try_lock_regular(project, user, now, tried=set())
+    task = _pick_calibration(project, user, now) or _pick_gold(project, user, now) or _lock_next(project, user, now)
     if task is None:
         return None
     return _lease(task, user, now=now, project=project)
@@ -167,11 +160,14 @@ def assignment_skip(*, assignment: Assignment, user, now=None) -> Assignment:
 def remaining_for(*, project: Project, user, now=None) -> int:
     """Tasks this annotator could still be given (an estimate: others may fill them first)."""
     now = now or timezone.now()
-    regular = _eligible(project, user, now).filter(
-        is_gold=False, calibration_for__isnull=True, labels_done__lt=project.overlap
+    return (
+        _eligible(project, user, now)
+        .filter(
+            Q(is_gold=False, calibration_for__isnull=True, labels_done__lt=project.overlap)
+            | Q(calibration_for__is_active=True)
+        )
+        .count()
     )
-    calibration = _eligible(project, user, now).filter(calibration_for__is_active=True, calibration_for__project=project)
-    return regular.count() + calibration.count()
 
 
 def tasks_release_expired(*, now=None) -> int:

@@ -311,7 +311,9 @@ def prompts_import(*, project: Project, items: list[ImportItem]) -> ImportResult
     for key, (item, ids) in wanted.items():
         if key in existing_tasks:
             continue
-        task = Task(project=project, prompt=stored[item.external_id], kind=item.kind, candidate_key=key)
+        task = Task(
+            project=project, prompt=stored[item.external_id], kind=item.kind, candidate_key=key, candidate_count=len(ids)
+        )
         new_tasks.append((task, ids))
     Task.objects.bulk_create([task for task, _ in new_tasks], batch_size=500)
     for task, ids in new_tasks:

@@ -3,10 +3,10 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from feedback.labelling.errors import AssignmentGone, CodebookNotAcknowledged, InvalidAnswer
+from feedback.labelling.errors import AssignmentGone, CodebookNotAcknowledged, InvalidAnswer, NoSuchAssignment
 from feedback.labelling.models import (
     Assignment,
     AssignmentStatus,
@@ -70,45 +70,55 @@ class Submission:
     time_spent_ms: int
     rewrite: str = ""
     comment: str = ""
-    codebook: CodebookVersion | None = None
+    codebook_version: int | None = None  # the version the annotator saw; None: the active one
 
 
-def _codebook_for(assignment: Assignment, user, chosen: CodebookVersion | None) -> CodebookVersion:
-    project_id = assignment.task.project_id
-    codebook = chosen or CodebookVersion.objects.filter(project_id=project_id, is_active=True).first()
-    if codebook is None or codebook.project_id != project_id:
-        raise InvalidAnswer("This project has no codebook to label under.")
-    if not CodebookAcknowledgement.objects.filter(user=user, codebook=codebook).exists():
+def _codebook_for(project_id: int, user, chosen_version: int | None) -> CodebookVersion:
+    """The codebook the label is given under (the version the annotator saw, else the
+    active one), checked to be acknowledged by them — in one query."""
+    versions = CodebookVersion.objects.filter(project_id=project_id)
+    versions = versions.filter(version=chosen_version) if chosen_version else versions.filter(is_active=True)
+    codebook = versions.annotate(
+        acked=Exists(CodebookAcknowledgement.objects.filter(user=user, codebook=OuterRef("pk")))
+    ).first()
+    if codebook is None:
+        raise InvalidAnswer("This project has no such codebook version to label under.")
+    if not codebook.acked:
         raise CodebookNotAcknowledged(f"Read and acknowledge codebook v{codebook.version} before labelling.")
     return codebook
 
 
-def label_submit(*, assignment: Assignment, user, submission: Submission, now=None) -> tuple[Label, bool]:
-    """Store the annotator's answer. Returns (label, created): a retried submit with the
-    same submission id returns the stored label and creates nothing."""
-    existing = Label.objects.filter(submission_id=submission.submission_id).first()
-    if existing is not None:
-        if existing.annotator_id != user.pk:
-            raise InvalidAnswer("This submission id was already used.")
-        return existing, False
+def label_submit(
+    *, assignment_id: int, user, submission: Submission, project_id: int | None = None, now=None
+) -> tuple[Label, bool]:
+    """Store the annotator's answer to their assignment (of `project_id`, when given).
+    Returns (label, created): a retried submit with the same submission id returns the
+    stored label and creates nothing."""
     try:
-        return _label_create(assignment=assignment, user=user, submission=submission, now=now), True
-    except IntegrityError:
-        # A concurrent retry of the same submission won the race: return what it stored.
-        existing = Label.objects.filter(submission_id=submission.submission_id, annotator=user).first()
+        return _label_create(assignment_id=assignment_id, user=user, submission=submission, project_id=project_id, now=now), True
+    except (IntegrityError, AssignmentGone) as error:
+        # A retry (or a concurrent duplicate) of a submit that was already stored.
+        existing = Label.objects.filter(submission_id=submission.submission_id).first()
         if existing is None:
             raise
+        if existing.annotator_id != user.pk:
+            raise InvalidAnswer("This submission id was already used.") from error
         return existing, False
 
 
 @transaction.atomic
-def _label_create(*, assignment: Assignment, user, submission: Submission, now=None) -> Label:
+def _label_create(*, assignment_id: int, user, submission: Submission, project_id: int | None, now=None) -> Label:
     now = now or timezone.now()
-    if assignment.annotator_id != user.pk:
-        raise AssignmentGone("This task is not assigned to you.")
-    # The task row lock serializes this with the assignment service (see assignments.py).
-    task = Task.objects.select_for_update().get(pk=assignment.task_id)
-    assignment = Assignment.objects.select_related("task").get(pk=assignment.pk)
+    # Locks the task row: serialized with the assignment service (see assignments.py).
+    assignment = (
+        Assignment.objects.select_related("task", "task__project", "task__prompt")
+        .select_for_update(of=("task",))
+        .filter(pk=assignment_id, annotator=user)
+        .first()
+    )
+    if assignment is None or (project_id is not None and assignment.task.project_id != project_id):
+        raise NoSuchAssignment("No such assignment of yours.")
+    task = assignment.task
     if assignment.status == AssignmentStatus.DONE:
         raise AssignmentGone("You already labelled this task.")
     if assignment.status == AssignmentStatus.SKIPPED:
@@ -120,11 +130,10 @@ def _label_create(*, assignment: Assignment, user, submission: Submission, now=N
         others = live_leases(task.pk, now=now, exclude_assignment=assignment.pk)
         if task.labels_done + others >= task.project.overlap:
             raise AssignmentGone("Your lease on this task expired and it was given to someone else.")
-    codebook = _codebook_for(assignment, user, submission.codebook)
-    n_candidates = task.task_candidates.count()
-    answer = validate_answer(task.kind, n_candidates, submission.answer)
+    answer = validate_answer(task.kind, task.candidate_count, submission.answer)
     if not 0 <= submission.time_spent_ms <= MAX_TIME_SPENT_MS:
         raise InvalidAnswer("time spent is out of range")
+    codebook = _codebook_for(task.project_id, user, submission.codebook_version)
     label = Label.objects.create(
         assignment=assignment,
         task=task,

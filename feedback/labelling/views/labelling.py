@@ -103,10 +103,9 @@ def _own_assignment(request, project, assignment_id) -> Assignment:
 def label_submit_view(request, project, assignment_id):
     assignment = _own_assignment(request, project, assignment_id)
     task = assignment.task
-    n_candidates = TaskCandidate.objects.filter(task=task).count()
     try:
-        submission = submission_from_post(project=project, kind=task.kind, n_candidates=n_candidates, post=request.POST)
-        label_submit(assignment=assignment, user=request.user, submission=submission)
+        submission = submission_from_post(kind=task.kind, n_candidates=task.candidate_count, post=request.POST)
+        label_submit(assignment_id=assignment.pk, user=request.user, submission=submission)
     except LabellingError as error:
         if assignment.status == AssignmentStatus.LEASED and error.status_code == 400:
             # Show the same task again with the message, keeping what was typed.

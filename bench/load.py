@@ -1,0 +1,367 @@
+"""Load benchmark: simulated annotators label through the real pages, served by gunicorn
+on Postgres over loopback.
+
+    .venv/bin/python bench/load.py --annotators 50 --rate 320 --seconds 20
+
+Each annotator is a thread. With --via api (the default) it labels over the REST API with
+its own token: POST the answer to /api/v1/.../submit/?next=true and take the next task
+from the response (one round trip per label; the first task comes from .../next/). With
+--via page it does what the htmx page does, with a logged-in session: POST the form and
+read the next task from the returned HTML. A share of submits is sent twice with the same submission id, as a browser
+retry would. With --rate the annotators together aim at that many labels per second
+(each paced on a fixed schedule, so a slow server shows as latency, not as a lower
+offered load); --rate 0 sends as fast as answers come back (saturation).
+
+At the end it prints p50/p95/p99 latency, labels/s, and checks in the database that no
+label was lost (every 2xx the clients saw is stored), none duplicated (one per
+submission id and per annotator-task), and no task holds more than k labels.
+Everything runs on this machine: a scratch database, gunicorn on 127.0.0.1, bounded in
+time and in requests.
+"""
+import argparse
+import http.client
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+SUBMIT_RE = re.compile(r'action="(/p/[\w-]+/label/(\d+)/submit/)"')
+KIND_RE = re.compile(r'data-kind="(\w+)"[^>]*data-count="(\d+)"')
+CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--annotators", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=320.0, help="target labels/s in total; 0 = as fast as possible")
+    parser.add_argument("--seconds", type=float, default=20.0, help="how long to drive load (max 300)")
+    parser.add_argument("--max-requests", type=int, default=200_000, help="hard bound on requests sent")
+    parser.add_argument("--tasks", type=int, default=4000)
+    parser.add_argument("--overlap", type=int, default=3)
+    parser.add_argument("--retry-share", type=float, default=0.05, help="share of submits re-sent with the same id")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--via", choices=["api", "page"], default="api")
+    parser.add_argument("--database", default="postgres://postgres@127.0.0.1:5432/feedback_bench")
+    return parser.parse_args()
+
+
+def server_env(database_url: str) -> dict:
+    """Production-like settings for gunicorn, shared with this process so the sessions
+    it creates are signed with the same key."""
+    return {
+        "DATABASE_URL": database_url,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "bench-only-secret-" + "x" * 50,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_SECURE_COOKIES": "0",
+        "DJANGO_HSTS_SECONDS": "0",
+        "STATIC_ROOT": str(REPO / "var" / "bench-static"),
+    }
+
+
+def setup_django(database_url: str):
+    os.environ.update(server_env(database_url))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "feedback.settings"
+    import django
+
+    django.setup()
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def seed(args) -> tuple[str, list[str]]:
+    """A project with `tasks` pair tasks; for each annotator an API token (--via api) or
+    a logged-in session (--via page)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+
+    from feedback.labelling.models import Membership, Project
+    from feedback.labelling.services.codebooks import codebook_acknowledge, codebook_publish
+    from feedback.labelling.services.imports import import_jsonl
+
+    call_command("migrate", verbosity=0)
+    project = Project.objects.create(name="Load", slug="load", overlap=args.overlap, gold_rate=0)
+    User = get_user_model()
+    boss = User.objects.create_user("boss")
+    codebook = codebook_publish(project=project, text="Pick the better answer.", author=boss)
+    import json
+
+    rows = (
+        json.dumps(
+            {
+                "external_id": f"load-{i}",
+                "prompt": f"Question {i}: explain something in one paragraph.",
+                "kind": "pair",
+                "candidates": [{"text": f"Answer A{i} " * 20, "producer": "m-a"}, {"text": f"Answer B{i} " * 20, "producer": "m-b"}],
+            }
+        )
+        for i in range(args.tasks)
+    )
+    import_jsonl(project=project, lines=rows)
+    sessions = []
+    for i in range(args.annotators):
+        user = User.objects.create_user(f"sim{i:03d}")
+        Membership.objects.create(project=project, user=user)
+        codebook_acknowledge(user=user, codebook=codebook)
+        if args.via == "api":
+            from rest_framework.authtoken.models import Token
+
+            sessions.append(Token.objects.create(user=user).key)
+            continue
+        store = SessionStore()
+        store["_auth_user_id"] = str(user.pk)
+        store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+        store["_auth_user_hash"] = user.get_session_auth_hash()
+        store.create()
+        sessions.append(store.session_key)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # fresh statistics, as a long-running database would have
+    return project.slug, sessions
+
+
+def start_gunicorn(args) -> subprocess.Popen:
+    env = dict(os.environ, **server_env(args.database))
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=REPO, env=env, check=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "feedback.wsgi", "--bind", f"127.0.0.1:{args.port}",
+         "--workers", str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
+         "--keep-alive", "30", "--log-level", "warning"],
+        cwd=REPO, env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=2)
+            conn.request("GET", "/accounts/login/")
+            if conn.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    raise SystemExit("gunicorn did not start")
+
+
+class Annotator(threading.Thread):
+    def __init__(self, args, slug, session_key, stop_at, interval, budget):
+        super().__init__(daemon=True)
+        self.args, self.slug, self.stop_at, self.interval, self.budget = args, slug, stop_at, interval, budget
+        self.cookie = session_key if session_key.startswith("token=") else f"sessionid={session_key}"
+        self.latencies: list[float] = []
+        self.stored: list[str] = []  # submission ids the server acknowledged
+        self.errors: list[str] = []
+        self.rng = random.Random(session_key)
+
+    def request(self, conn, method, path, body=None, headers=None):
+        cookie = self.cookie + (f"; csrftoken={self.csrf}" if self.csrf else "")
+        headers = dict(headers or {}, Cookie=cookie)
+        start = time.perf_counter()
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        text = response.read().decode()
+        self.latencies.append(time.perf_counter() - start)
+        if response.status == 200:
+            for header in response.getheader("Set-Cookie", "").split(","):
+                if header.strip().startswith("csrftoken="):
+                    self.csrf = header.strip().split(";")[0].split("=", 1)[1]
+        return response.status, text
+
+    def answer(self, html):
+        kind, count = KIND_RE.search(html).groups()
+        count = int(count)
+        if kind == "pair":
+            return {"choice": self.rng.choice("AB")}
+        if kind == "thumbs":
+            return {f"thumb_{i}": self.rng.choice(["up", "down"]) for i in range(count)}
+        order = list(range(1, count + 1))
+        self.rng.shuffle(order)
+        return {f"rank_{i}": r for i, r in enumerate(order)}
+
+    def run(self):
+        if self.args.via == "api":
+            return self.run_api()
+        conn = http.client.HTTPConnection("127.0.0.1", self.args.port, timeout=30)
+        self.csrf = ""
+        status, html = self.request(conn, "GET", f"/p/{self.slug}/label/")
+        if status != 200:
+            self.errors.append(f"first page: HTTP {status}")
+            return
+        self.csrf = self.csrf or CSRF_RE.search(html).group(1)
+        next_at = time.monotonic() + self.rng.random() * self.interval
+        while time.monotonic() < self.stop_at and self.budget.acquire(blocking=False):
+            match = SUBMIT_RE.search(html)
+            if not match:
+                return  # nothing left for this annotator
+            if self.interval:
+                time.sleep(max(0.0, next_at - time.monotonic()))
+                next_at += self.interval
+            submission_id = str(uuid.uuid4())
+            body = urlencode(dict(self.answer(html), submission_id=submission_id, time_spent_ms=self.rng.randint(500, 9000)))
+            headers = {"Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true", "X-CSRFToken": self.csrf}
+            try:
+                status, html = self.request(conn, "POST", match.group(1), body, headers)
+                if status == 200 and self.rng.random() < self.args.retry_share:
+                    # A browser retry of the same submit: must not store a second label.
+                    self.request(conn, "POST", match.group(1), body, headers)
+            except (OSError, http.client.HTTPException) as error:
+                self.errors.append(repr(error))
+                conn = http.client.HTTPConnection("127.0.0.1", self.args.port, timeout=30)
+                status, html = self.request(conn, "GET", f"/p/{self.slug}/label/")
+                continue
+            if status != 200:
+                self.errors.append(f"HTTP {status}")
+                status, html = self.request(conn, "GET", f"/p/{self.slug}/label/")
+                continue
+            self.stored.append(submission_id)
+
+
+class ApiAnnotator(Annotator):
+    def __init__(self, *a):
+        super().__init__(*a)
+        self.token = self.cookie.split("=", 1)[1]
+
+    def call(self, conn, method, path, payload=None):
+        import json
+
+        body = json.dumps(payload) if payload is not None else None
+        headers = {"Authorization": f"Token {self.token}", "Content-Type": "application/json"}
+        start = time.perf_counter()
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        raw = response.read()
+        self.latencies.append(time.perf_counter() - start)
+        return response.status, (json.loads(raw) if raw else None)
+
+    def api_answer(self, task):
+        if task["task"]["kind"] == "pair":
+            return {"choice": self.rng.choice("AB")}
+        if task["task"]["kind"] == "thumbs":
+            return {"thumbs": {str(c["position"]): self.rng.choice(["up", "down"]) for c in task["candidates"]}}
+        order = [c["position"] for c in task["candidates"]]
+        self.rng.shuffle(order)
+        return {"order": order}
+
+    def run(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.args.port, timeout=30)
+        base = f"/api/v1/projects/{self.slug}"
+        status, task = self.call(conn, "POST", f"{base}/next/")
+        next_at = time.monotonic() + self.rng.random() * self.interval
+        while task and time.monotonic() < self.stop_at and self.budget.acquire(blocking=False):
+            if self.interval:
+                time.sleep(max(0.0, next_at - time.monotonic()))
+                next_at += self.interval
+            submission_id = str(uuid.uuid4())
+            payload = {"answer": self.api_answer(task), "submission_id": submission_id,
+                       "time_spent_ms": self.rng.randint(500, 9000)}
+            url = f"{base}/assignments/{task['assignment']}/submit/?next=true"
+            try:
+                status, body = self.call(conn, "POST", url, payload)
+                if status == 201 and self.rng.random() < self.args.retry_share:
+                    # A client retry of the same submit: must not store a second label.
+                    retry_status, _ = self.call(conn, "POST", url, payload)
+                    if retry_status != 200:
+                        self.errors.append(f"retry answered HTTP {retry_status}")
+            except (OSError, http.client.HTTPException) as error:
+                self.errors.append(repr(error))
+                conn = http.client.HTTPConnection("127.0.0.1", self.args.port, timeout=30)
+                status, task = self.call(conn, "POST", f"{base}/next/")
+                continue
+            if status != 201:
+                self.errors.append(f"HTTP {status}: {body}")
+                status, task = self.call(conn, "POST", f"{base}/next/")
+                continue
+            self.stored.append(submission_id)
+            task = body.get("next")
+
+
+def check_database(slug, annotators, overlap) -> list[str]:
+    from django.db.models import Count
+
+    from feedback.labelling.models import Label, Task
+
+    problems = []
+    told = {sid for a in annotators for sid in a.stored}
+    stored = {str(sid) for sid in Label.objects.filter(task__project__slug=slug).values_list("submission_id", flat=True)}
+    if told - stored:
+        problems.append(f"{len(told - stored)} acknowledged labels are missing (lost)")
+    if stored - told:
+        problems.append(f"{len(stored - told)} labels stored that no client was told about")
+    dup = Label.objects.values("task", "annotator").annotate(n=Count("id")).filter(n__gt=1).count()
+    if dup:
+        problems.append(f"{dup} annotator-task pairs labelled twice")
+    over = Task.objects.filter(project__slug=slug).annotate(n=Count("labels")).filter(n__gt=overlap).count()
+    if over:
+        problems.append(f"{over} tasks hold more than k={overlap} labels")
+    drift = sum(1 for t in Task.objects.filter(project__slug=slug).annotate(n=Count("labels")) if t.n != t.labels_done)
+    if drift:
+        problems.append(f"{drift} tasks whose labels_done counter disagrees with their labels")
+    return problems
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def main():
+    args = parse_args()
+    args.seconds = min(args.seconds, 300)
+    recreate_database(args.database)
+    setup_django(args.database)
+    slug, sessions = seed(args)
+    server = start_gunicorn(args)
+    try:
+        interval = args.annotators / args.rate if args.rate else 0.0
+        budget = threading.Semaphore(args.max_requests)
+        start = time.monotonic()
+        kind = ApiAnnotator if args.via == "api" else Annotator
+        annotators = [kind(args, slug, f"token={s}" if args.via == "api" else s, start + args.seconds, interval, budget)
+                      for s in sessions]
+        for a in annotators:
+            a.start()
+        for a in annotators:
+            a.join(timeout=args.seconds + 60)
+        elapsed = time.monotonic() - start
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    latencies = [x * 1000 for a in annotators for x in a.latencies]
+    labels = sum(len(a.stored) for a in annotators)
+    errors = [e for a in annotators for e in a.errors]
+    problems = check_database(slug, annotators, args.overlap)
+    print(f"via {args.via}  annotators {args.annotators}  target {args.rate or 'max'} labels/s  duration {elapsed:.1f} s  "
+          f"gunicorn {args.workers}x{args.threads} gthread")
+    print(f"requests {len(latencies)}  labels stored {labels}  labels/s {labels / elapsed:.1f}  errors {len(errors)}")
+    print(f"latency ms  p50 {percentile(latencies, .5):.1f}  p95 {percentile(latencies, .95):.1f}  "
+          f"p99 {percentile(latencies, .99):.1f}  mean {statistics.fmean(latencies):.1f}")
+    print("integrity  " + ("OK: nothing lost, nothing duplicated, no task over k" if not problems else "; ".join(problems)))
+    if errors:
+        print("first errors:", errors[:5])
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

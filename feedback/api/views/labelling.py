@@ -1,0 +1,97 @@
+"""Label exactly like the web page: lease the next task, submit, skip."""
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from feedback.api.permissions import project_for
+from feedback.api.serializers import (
+    AssignmentOutSerializer,
+    LabelSerializer,
+    SubmitResultSerializer,
+    SubmitSerializer,
+    assignment_payload,
+)
+from feedback.labelling.errors import CodebookNotAcknowledged
+from feedback.labelling.models import Assignment
+from feedback.labelling.selectors import active_codebook, has_acknowledged
+from feedback.labelling.services.assignments import assignment_next, assignment_skip
+from feedback.labelling.services.labels import Submission, label_submit
+
+
+def _require_acknowledged(project, user):
+    codebook = active_codebook(project)
+    if codebook is None or not has_acknowledged(user, codebook):
+        version = f"v{codebook.version}" if codebook else "a codebook"
+        raise CodebookNotAcknowledged(
+            f"Read and acknowledge {version} first (POST /api/v1/projects/{project.slug}/codebooks/acknowledge/)."
+        )
+
+
+def _next_payload(project, user):
+    assignment = assignment_next(project=project, user=user)
+    return assignment_payload(assignment) if assignment else None
+
+
+class NextTask(APIView):
+    """Lease the caller's next task (or return the one they hold). 204 when nothing is left."""
+
+    @extend_schema(request=None, responses={200: AssignmentOutSerializer, 204: None})
+    def post(self, request, slug):
+        project, _ = project_for(request, slug)
+        _require_acknowledged(project, request.user)
+        payload = _next_payload(project, request.user)
+        if payload is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(payload)
+
+
+class AcknowledgeCodebook(APIView):
+    """Acknowledge the active codebook version (the API's "I have read it")."""
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request, slug):
+        from feedback.labelling.services.codebooks import codebook_acknowledge
+
+        project, _ = project_for(request, slug)
+        codebook = active_codebook(project)
+        if codebook is None:
+            return Response({"detail": "This project has no codebook yet."}, status=status.HTTP_409_CONFLICT)
+        codebook_acknowledge(user=request.user, codebook=codebook)
+        return Response({"acknowledged": codebook.version})
+
+
+class SubmitLabel(APIView):
+    """Submit the answer for a leased task. Idempotent by submission_id: a retry returns
+    the stored label with 200. With ?next=true the response carries the next task."""
+
+    @extend_schema(
+        request=SubmitSerializer,
+        responses={201: SubmitResultSerializer, 200: SubmitResultSerializer},
+        parameters=[OpenApiParameter("next", bool, description="Also lease and return the next task.")],
+    )
+    def post(self, request, slug, assignment_id):
+        project, _ = project_for(request, slug)
+        serializer = SubmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        label, created = label_submit(
+            assignment_id=assignment_id,
+            user=request.user,
+            submission=Submission(**serializer.validated_data),
+            project_id=project.pk,
+        )
+        body = {"label": LabelSerializer(label).data}
+        if request.query_params.get("next") in ("1", "true"):
+            body["next"] = _next_payload(project, request.user)
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class SkipTask(APIView):
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request, slug, assignment_id):
+        project, _ = project_for(request, slug)
+        assignment = get_object_or_404(Assignment, pk=assignment_id, annotator=request.user, task__project=project)
+        assignment = assignment_skip(assignment=assignment, user=request.user)
+        return Response({"assignment": assignment.pk, "status": assignment.status})

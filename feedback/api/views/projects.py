@@ -1,0 +1,114 @@
+"""Projects, codebook versions, prompts (with bulk import) and tasks."""
+import json
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from feedback.api.permissions import project_for
+from feedback.api.serializers import (
+    BulkImportSerializer,
+    CodebookSerializer,
+    ImportResultSerializer,
+    ProjectSerializer,
+    PromptSerializer,
+    TaskSerializer,
+)
+from feedback.labelling.models import Membership, Prompt, Role, Task
+from feedback.labelling.selectors import projects_for
+from feedback.labelling.services.codebooks import codebook_publish
+from feedback.labelling.services.imports import import_jsonl
+
+
+class ProjectList(generics.ListAPIView):
+    """Projects the caller is a member of, with their role."""
+
+    serializer_class = ProjectSerializer
+
+    def get_queryset(self):
+        return projects_for(self.request.user).order_by("slug")
+
+    def get_serializer_context(self):
+        roles = dict(Membership.objects.filter(user=self.request.user).values_list("project", "role"))
+        return {**super().get_serializer_context(), "roles": roles}
+
+
+class ProjectDetail(APIView):
+    @extend_schema(responses=ProjectSerializer)
+    def get(self, request, slug):
+        project, membership = project_for(request, slug)
+        return Response(ProjectSerializer(project, context={"roles": {project.pk: membership.role}}).data)
+
+
+class CodebookList(generics.ListCreateAPIView):
+    """All versions, newest first. POST (admins) publishes a new active version."""
+
+    serializer_class = CodebookSerializer
+
+    def get_queryset(self):
+        project, _ = project_for(self.request, self.kwargs["slug"])
+        return project.codebooks.select_related("author").order_by("-version")
+
+    def create(self, request, slug):
+        project, _ = project_for(request, slug, Role.ADMIN)
+        serializer = CodebookSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        codebook = codebook_publish(
+            project=project,
+            text=serializer.validated_data["text"],
+            author=request.user,
+            change_note=serializer.validated_data.get("change_note", ""),
+        )
+        return Response(CodebookSerializer(codebook).data, status=status.HTTP_201_CREATED)
+
+
+class PromptList(generics.ListAPIView):
+    """Prompts with their candidates (reviewers and admins)."""
+
+    serializer_class = PromptSerializer
+
+    def get_queryset(self):
+        project, _ = project_for(self.request, self.kwargs["slug"], Role.REVIEWER)
+        prompts = Prompt.objects.filter(project=project).prefetch_related("candidates__adapter").order_by("id")
+        split = self.request.query_params.get("split")
+        return prompts.filter(split=split) if split else prompts
+
+
+class PromptImport(APIView):
+    """Bulk import (admins): the same rules as `manage.py import_prompts` — all or
+    nothing, errors numbered by item, idempotent by external id."""
+
+    @extend_schema(request=BulkImportSerializer, responses={201: ImportResultSerializer})
+    def post(self, request, slug):
+        project, _ = project_for(request, slug, Role.ADMIN)
+        serializer = BulkImportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        items = serializer.validated_data["items"]
+        result = import_jsonl(project=project, lines=(json.dumps(item) for item in items))
+        created = result.prompts_created + result.candidates_created + result.tasks_created
+        return Response(
+            {
+                "items": result.lines,
+                "prompts_created": result.prompts_created,
+                "candidates_created": result.candidates_created,
+                "tasks_created": result.tasks_created,
+            },
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class TaskList(generics.ListAPIView):
+    """Tasks with their label counts (reviewers and admins). Filters: kind, is_gold."""
+
+    serializer_class = TaskSerializer
+
+    def get_queryset(self):
+        project, _ = project_for(self.request, self.kwargs["slug"], Role.REVIEWER)
+        tasks = Task.objects.filter(project=project).select_related("prompt").order_by("id")
+        kind = self.request.query_params.get("kind")
+        if kind:
+            tasks = tasks.filter(kind=kind)
+        if self.request.query_params.get("is_gold") in ("true", "false"):
+            tasks = tasks.filter(is_gold=self.request.query_params["is_gold"] == "true")
+        return tasks

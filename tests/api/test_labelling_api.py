@@ -1,0 +1,102 @@
+"""Label over the API exactly like the web page does."""
+import uuid
+
+import pytest
+
+from feedback.labelling.models import Label
+from feedback.labelling.services.codebooks import codebook_publish
+
+
+def submit(client, slug, assignment, answer, sid=None, **extra):
+    body = {"answer": answer, "submission_id": str(sid or uuid.uuid4()), "time_spent_ms": 1500, **extra}
+    return client.post(f"/api/v1/projects/{slug}/assignments/{assignment}/submit/?next=true", body, format="json")
+
+
+def test_token_required(client, project):
+    assert client.post(f"/api/v1/projects/{project.slug}/next/").status_code in (401, 403)
+
+
+def test_next_submit_next_until_done(api_as, annotators, project, tasks_of):
+    tasks_of("rank", 2)
+    api = api_as(annotators[0])
+    task = api.post(f"/api/v1/projects/{project.slug}/next/").json()
+    assert task["task"]["kind"] == "rank" and len(task["candidates"]) == 3
+    shown = [c["position"] for c in task["candidates"]]
+    response = submit(api, project.slug, task["assignment"], {"order": shown})
+    assert response.status_code == 201
+    body = response.json()
+    assert body["label"]["answer"] == {"order": shown}
+    assert body["label"]["shown_order"] == shown
+    assert body["label"]["codebook_version"] == 1
+    second = body["next"]
+    assert second["assignment"] != task["assignment"]
+    body = submit(api, project.slug, second["assignment"], {"order": [0, 1, 2]}).json()
+    assert body["next"] is None
+    assert api.post(f"/api/v1/projects/{project.slug}/next/").status_code == 204
+
+
+def test_resubmit_is_idempotent(api_as, annotators, project, tasks_of):
+    tasks_of("pair", 2)
+    api = api_as(annotators[0])
+    task = api.post(f"/api/v1/projects/{project.slug}/next/").json()
+    sid = uuid.uuid4()
+    first = submit(api, project.slug, task["assignment"], {"choice": "A"}, sid)
+    again = submit(api, project.slug, task["assignment"], {"choice": "A"}, sid)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["label"]["id"] == again.json()["label"]["id"]
+    assert Label.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "answer,message",
+    [({"choice": "C"}, "Choose A, B"), ({"thumbs": {}}, "Choose A, B"), ("A", "must be an object")],
+)
+def test_bad_answers_are_400_with_a_message(api_as, annotators, project, tasks_of, answer, message):
+    tasks_of("pair", 1)
+    api = api_as(annotators[0])
+    task = api.post(f"/api/v1/projects/{project.slug}/next/").json()
+    response = submit(api, project.slug, task["assignment"], answer)
+    assert response.status_code == 400 and message in response.json()["detail"]
+
+
+def test_malformed_bodies_are_400_not_500(api_as, annotators, project, tasks_of):
+    tasks_of("pair", 1)
+    api = api_as(annotators[0])
+    task = api.post(f"/api/v1/projects/{project.slug}/next/").json()
+    url = f"/api/v1/projects/{project.slug}/assignments/{task['assignment']}/submit/"
+    assert api.post(url, "{oops", content_type="application/json").status_code == 400
+    response = api.post(url, {"answer": {"choice": "A"}, "submission_id": "nope", "time_spent_ms": -1}, format="json")
+    assert response.status_code == 400 and {"submission_id", "time_spent_ms"} <= set(response.json())
+
+
+def test_someone_elses_assignment_is_404(api_as, annotators, project, tasks_of):
+    tasks_of("pair", 1)
+    task = api_as(annotators[0]).post(f"/api/v1/projects/{project.slug}/next/").json()
+    response = submit(api_as(annotators[1]), project.slug, task["assignment"], {"choice": "A"})
+    assert response.status_code == 404
+
+
+def test_unacknowledged_codebook_is_409_until_acknowledged(api_as, annotators, admin_user, project, tasks_of):
+    tasks_of("pair", 1)
+    codebook_publish(project=project, text="v2 rules", author=admin_user)
+    api = api_as(annotators[0])
+    response = api.post(f"/api/v1/projects/{project.slug}/next/")
+    assert response.status_code == 409 and "v2" in response.json()["detail"]
+    assert api.post(f"/api/v1/projects/{project.slug}/codebooks/acknowledge/").json() == {"acknowledged": 2}
+    assert api.post(f"/api/v1/projects/{project.slug}/next/").status_code == 200
+
+
+def test_skip(api_as, annotators, project, tasks_of):
+    tasks_of("pair", 1)
+    api = api_as(annotators[0])
+    task = api.post(f"/api/v1/projects/{project.slug}/next/").json()
+    response = api.post(f"/api/v1/projects/{project.slug}/assignments/{task['assignment']}/skip/")
+    assert response.json()["status"] == "skipped"
+    assert api.post(f"/api/v1/projects/{project.slug}/next/").status_code == 204
+
+
+def test_oversized_body_is_413(api_as, annotators, project, settings):
+    settings.API_MAX_BODY_BYTES = 100
+    api = api_as(annotators[0])
+    response = api.post(f"/api/v1/projects/{project.slug}/next/", {"pad": "x" * 500}, format="json")
+    assert response.status_code == 413 and "too large" in response.json()["detail"]
