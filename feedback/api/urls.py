@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from feedback.api.views import labelling, labels, projects, tokens
+from feedback.api.views import exports, labelling, labels, projects, tokens
 
 app_name = "api"
 
@@ -17,6 +17,10 @@ v1 = [
     path("projects/<slug:slug>/assignments/<int:assignment_id>/submit/", labelling.SubmitLabel.as_view(), name="submit"),
     path("projects/<slug:slug>/assignments/<int:assignment_id>/skip/", labelling.SkipTask.as_view(), name="skip"),
     path("projects/<slug:slug>/labels/", labels.LabelList.as_view(), name="labels"),
+    path("projects/<slug:slug>/export/", exports.Export.as_view(), name="export"),
+    path("projects/<slug:slug>/export/manifest/", exports.ExportManifest.as_view(), name="export_manifest"),
+    path("projects/<slug:slug>/snapshots/", exports.SnapshotList.as_view(), name="snapshots"),
+    path("projects/<slug:slug>/snapshots/<int:snapshot_id>/<str:name>", exports.SnapshotFile.as_view(), name="snapshot_file"),
     path("token/", tokens.MyToken.as_view(), name="token"),
 ]
 

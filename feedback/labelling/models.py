@@ -399,7 +399,7 @@ class Label(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [
-            models.Index(fields=["task", "created_at"], name="label_task_idx"),
+            models.Index(fields=["task", "id"], name="label_task_idx"),
             models.Index(fields=["annotator", "created_at"], name="label_annotator_idx"),
         ]
 

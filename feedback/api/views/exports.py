@@ -1,0 +1,149 @@
+"""Dataset downloads (JSON Lines streamed in constant memory; Parquet; a zipped
+`datasets` directory), their manifests, and snapshots."""
+import shutil
+import tempfile
+from pathlib import Path
+
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from feedback.api.permissions import project_for
+from feedback.exports.datasets import BUILDERS, EXTRA_COLUMNS, FORMS, ExportSummary
+from feedback.exports.filters import DATASETS
+from feedback.exports.models import Snapshot
+from feedback.exports.options import parse_options
+from feedback.exports.services import export_to_path, pin_label_set, snapshot_create, snapshot_path
+from feedback.exports.writers import FORMATS, jsonl_chunks
+from feedback.labelling.models import Role, Split, Tier
+
+EXPORT_PARAMETERS = [
+    OpenApiParameter("dataset", str, enum=DATASETS, default="preference"),
+    OpenApiParameter("format", str, enum=FORMATS, default="jsonl"),
+    OpenApiParameter("form", str, enum=FORMS, default="conversational", description="TRL conversational or plain text"),
+    OpenApiParameter("columns", str, description=f"extra columns, comma-separated: {', '.join(EXTRA_COLUMNS)}"),
+    OpenApiParameter("codebook_version", int, many=True),
+    OpenApiParameter("since", str, description="date or ISO datetime (labels at or after)"),
+    OpenApiParameter("until", str, description="date or ISO datetime (labels before)"),
+    OpenApiParameter("min_agreement", float),
+    OpenApiParameter("tier", str, enum=Tier.values, many=True),
+    OpenApiParameter("split", str, enum=Split.values),
+    OpenApiParameter("max_label_id", int, description="pin the label set (see X-Export-Max-Label-Id)"),
+    OpenApiParameter("weight_by_reliability", bool),
+]
+
+
+def _options(request):
+    try:
+        return parse_options(request.query_params)
+    except ValueError as error:
+        raise serializers.ValidationError({"detail": str(error)}) from None
+
+
+class Export(APIView):
+    """Download a dataset derived from the raw labels (reviewers and admins). The
+    X-Export-Max-Label-Id header pins the label set: pass it back as max_label_id, to
+    this endpoint or to .../export/manifest/, to get the same bytes and their manifest."""
+
+    @extend_schema(parameters=EXPORT_PARAMETERS, responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, slug):
+        project, _ = project_for(request, slug, Role.REVIEWER)
+        options = _options(request)
+        filters = pin_label_set(project, options.filters)
+        name = f"{project.slug}-{options.dataset}"
+        headers = {"X-Export-Max-Label-Id": str(filters.max_label_id)}
+        if options.fmt == "jsonl":
+            rows = BUILDERS[options.dataset](project, filters, ExportSummary(), form=options.form, columns=options.columns)
+            response = StreamingHttpResponse(jsonl_chunks(rows), content_type="application/jsonl; charset=utf-8", headers=headers)
+            response["Content-Disposition"] = f'attachment; filename="{name}.jsonl"'
+            return response
+        scratch = Path(tempfile.mkdtemp(prefix="export-"))
+        target = scratch / (f"{name}.parquet" if options.fmt == "parquet" else name)
+        export_to_path(project=project, dataset=options.dataset, fmt=options.fmt, path=target, filters=filters,
+                       form=options.form, columns=options.columns)
+        if options.fmt == "datasets":
+            shutil.copy(f"{target}.manifest.json", target / "manifest.json")
+            target = Path(shutil.make_archive(str(scratch / name), "zip", root_dir=target))
+        handle = open(target, "rb")
+        shutil.rmtree(scratch)  # the open handle keeps the file's data until the response closes it
+        return FileResponse(handle, as_attachment=True, filename=target.name, headers=headers)
+
+
+class ExportManifest(APIView):
+    """The manifest (row counts, filters, sha256 of the exact bytes) of the export with
+    the same parameters; without max_label_id it pins the newest label."""
+
+    @extend_schema(parameters=EXPORT_PARAMETERS, responses={200: OpenApiTypes.OBJECT})
+    def get(self, request, slug):
+        project, _ = project_for(request, slug, Role.REVIEWER)
+        options = _options(request)
+        with tempfile.TemporaryDirectory(prefix="manifest-") as scratch:
+            manifest = export_to_path(
+                project=project, dataset=options.dataset, fmt=options.fmt, path=Path(scratch) / "export",
+                filters=options.filters, form=options.form, columns=options.columns,
+            )
+        manifest["files"] = []
+        return Response(manifest)
+
+
+class SnapshotSerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.username", default=None)
+
+    class Meta:
+        model = Snapshot
+        fields = ["id", "dataset", "filters", "sha256", "row_counts", "label_count", "last_label_id", "created_by",
+                  "created_at", "manifest"]
+
+
+class SnapshotCreateSerializer(serializers.Serializer):
+    dataset = serializers.ChoiceField(choices=[d for d in DATASETS if d != "raw"], default="preference")
+    form = serializers.ChoiceField(choices=FORMS, default="conversational")
+    filters = serializers.DictField(required=False, default=dict, help_text="The export filters, as in the export parameters.")
+
+
+class _Params(dict):
+    def getlist(self, name):
+        value = self.get(name)
+        return value if isinstance(value, list) else ([value] if value not in (None, "") else [])
+
+
+class SnapshotList(generics.ListAPIView):
+    """Frozen exports kept on disk (reviewers see, admins create)."""
+
+    serializer_class = SnapshotSerializer
+
+    def get_queryset(self):
+        project, _ = project_for(self.request, self.kwargs["slug"], Role.REVIEWER)
+        return Snapshot.objects.filter(project=project).select_related("created_by").order_by("-id")
+
+    @extend_schema(request=SnapshotCreateSerializer, responses={201: SnapshotSerializer})
+    def post(self, request, slug):
+        project, _ = project_for(request, slug, Role.ADMIN)
+        body = SnapshotCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        params = _Params({k: v for k, v in body.validated_data["filters"].items()})
+        try:
+            filters = parse_options(params).filters
+        except ValueError as error:
+            raise serializers.ValidationError({"filters": str(error)}) from None
+        snapshot = snapshot_create(project=project, dataset=body.validated_data["dataset"], filters=filters,
+                                   user=request.user, form=body.validated_data["form"])
+        return Response(SnapshotSerializer(snapshot).data, status=status.HTTP_201_CREATED)
+
+
+class SnapshotFile(APIView):
+    """Download one file of a snapshot (train.jsonl, heldout.jsonl, manifest.json, ...)."""
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, slug, snapshot_id, name):
+        project, _ = project_for(request, slug, Role.REVIEWER)
+        snapshot = Snapshot.objects.filter(project=project, pk=snapshot_id).first()
+        allowed = set((snapshot.manifest.get("files") or {}).values()) | {"manifest.json"} if snapshot else set()
+        if snapshot is None or name not in allowed:
+            raise Http404("No such snapshot file.")
+        return FileResponse(open(snapshot_path(snapshot) / name, "rb"), as_attachment=True, filename=name)
+
+

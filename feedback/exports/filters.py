@@ -1,0 +1,103 @@
+"""Export filters: which labels go in (codebook versions, dates, annotator tiers, the
+prompt split) and which aggregated rows come out (minimum agreement). Parsed the same
+way from API query parameters and command-line options."""
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from django.db.models import F, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from feedback.labelling.models import Split, Tier
+
+DATASETS = ("preference", "unpaired", "sft", "raw")
+
+
+class FilterError(ValueError):
+    """A bad filter value; the message names the parameter."""
+
+
+@dataclass
+class ExportFilters:
+    codebook_versions: list[int] = field(default_factory=list)
+    since: datetime | None = None
+    until: datetime | None = None
+    min_agreement: float | None = None
+    tiers: list[str] = field(default_factory=list)
+    split: str | None = None
+    max_label_id: int | None = None  # pins the label set, so a repeated export is byte-identical
+    weight_by_reliability: bool = False
+
+    def as_manifest(self) -> dict:
+        data = asdict(self)
+        for key in ("since", "until"):
+            if data[key] is not None:
+                data[key] = data[key].isoformat()
+        return data
+
+    def apply(self, labels: QuerySet) -> QuerySet:
+        if self.codebook_versions:
+            labels = labels.filter(codebook__version__in=self.codebook_versions)
+        if self.since:
+            labels = labels.filter(created_at__gte=self.since)
+        if self.until:
+            labels = labels.filter(created_at__lt=self.until)
+        if self.tiers:
+            # The tier is per project: match the membership of the label's own project.
+            labels = labels.filter(
+                annotator__memberships__project=F("task__project"), annotator__memberships__tier__in=self.tiers
+            )
+        if self.split:
+            labels = labels.filter(task__prompt__split=self.split)
+        if self.max_label_id is not None:
+            labels = labels.filter(pk__lte=self.max_label_id)
+        return labels
+
+
+def _when(value: str, name: str) -> datetime:
+    parsed = parse_datetime(value)
+    if parsed is None:
+        day = parse_date(value)
+        if day is None:
+            raise FilterError(f"{name}: {value!r} is not a date (YYYY-MM-DD) or an ISO datetime")
+        parsed = datetime(day.year, day.month, day.day)
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+def _ints(values: list[str], name: str) -> list[int]:
+    try:
+        return sorted({int(v) for raw in values for v in str(raw).split(",") if v.strip()})
+    except ValueError:
+        raise FilterError(f"{name}: whole numbers, comma-separated") from None
+
+
+def parse_filters(get) -> ExportFilters:
+    """From a QueryDict-like `get(name) -> str|None` and `getlist`. Raises FilterError."""
+    filters = ExportFilters()
+    getlist = getattr(get, "getlist", lambda name: [get.get(name)] if get.get(name) else [])
+    filters.codebook_versions = _ints(getlist("codebook_version"), "codebook_version")
+    if get.get("since"):
+        filters.since = _when(get.get("since"), "since")
+    if get.get("until"):
+        filters.until = _when(get.get("until"), "until")
+    if get.get("min_agreement") not in (None, ""):
+        try:
+            filters.min_agreement = float(get.get("min_agreement"))
+        except ValueError:
+            raise FilterError("min_agreement: a number between 0 and 1") from None
+        if not 0 <= filters.min_agreement <= 1:
+            raise FilterError("min_agreement: a number between 0 and 1")
+    tiers = sorted({t for raw in getlist("tier") for t in str(raw).split(",") if t.strip()})
+    unknown = set(tiers) - set(Tier.values)
+    if unknown:
+        raise FilterError(f"tier: unknown {', '.join(sorted(unknown))}; use {', '.join(Tier.values)}")
+    filters.tiers = tiers
+    split = get.get("split")
+    if split:
+        if split not in Split.values:
+            raise FilterError(f"split: use {' or '.join(Split.values)}")
+        filters.split = split
+    if get.get("max_label_id") not in (None, ""):
+        filters.max_label_id = _ints([get.get("max_label_id")], "max_label_id")[0]
+    filters.weight_by_reliability = str(get.get("weight_by_reliability", "")).lower() in ("1", "true", "yes")
+    return filters
