@@ -21,6 +21,12 @@ def require_service(available: bool, what: str) -> None:
     pytest.skip(f"{what} not available")
 
 
+@pytest.fixture(autouse=True)
+def artifacts_in_tmp(settings, tmp_path):
+    """Snapshots, adapters and run folders go to the test's own folder, never var/."""
+    settings.ARTIFACTS_DIR = tmp_path / "artifacts"
+
+
 @pytest.fixture
 def postgres(db):
     require_service(connection.vendor == "postgresql", "Postgres (set DATABASE_URL)")

@@ -38,28 +38,56 @@ def _plurality(weights: dict) -> tuple[object, float, float] | None:
     return ranked[0][0], ranked[0][1], total
 
 
-def pair_majority(votes: list[Vote]) -> tuple[str, PairOutcome | None]:
-    """The majority of pair choices. Returns (status, outcome): status is "pair" with the
-    winning pair, or "tie", "both_bad" or "no_majority" with no outcome (excluded from
-    preference data and counted in the export's summary)."""
-    weights: dict[str, float] = defaultdict(float)
-    for vote in votes:
-        weights[vote.answer["choice"]] += vote.weight
-    top = _plurality(weights)
+@dataclass
+class PairTally:
+    """The weighted votes of one pair task (summed in Python, or by the database)."""
+
+    a: float = 0.0
+    b: float = 0.0
+    tie: float = 0.0
+    both_bad: float = 0.0
+    votes: int = 0
+    strength_a: float | None = None  # mean strength of the votes for A
+    strength_b: float | None = None
+
+    @classmethod
+    def of(cls, votes: list[Vote]) -> "PairTally":
+        tally = cls(votes=len(votes))
+        strengths: dict[str, list] = {"A": [], "B": []}
+        for vote in votes:
+            choice = vote.answer["choice"]
+            attr = {"A": "a", "B": "b", "tie": "tie", "both_bad": "both_bad"}[choice]
+            setattr(tally, attr, getattr(tally, attr) + vote.weight)
+            if choice in strengths and vote.answer.get("strength"):
+                strengths[choice].append(vote.answer["strength"])
+        tally.strength_a = sum(strengths["A"]) / len(strengths["A"]) if strengths["A"] else None
+        tally.strength_b = sum(strengths["B"]) / len(strengths["B"]) if strengths["B"] else None
+        return tally
+
+
+def tally_majority(tally: PairTally) -> tuple[str, PairOutcome | None]:
+    """The plurality of a pair task's weighted votes. Returns (status, outcome): "pair"
+    with the winning pair, or "tie", "both_bad" or "no_majority" with no outcome
+    (excluded from preference data and counted in the export's summary)."""
+    weights = {"A": tally.a, "B": tally.b, "tie": tally.tie, "both_bad": tally.both_bad}
+    top = _plurality({choice: w for choice, w in weights.items() if w > 0})
     if top is None:
         return "no_majority", None
     choice, winning, total = top
     if choice not in WINNING_CHOICES:
         return choice, None
     chosen, rejected = WINNING_CHOICES[choice]
-    strengths = [v.answer.get("strength") for v in votes if v.answer["choice"] == choice and v.answer.get("strength")]
     return "pair", PairOutcome(
         chosen=chosen,
         rejected=rejected,
         agreement=winning / total,
-        votes=len(votes),
-        strength=sum(strengths) / len(strengths) if strengths else None,
+        votes=tally.votes,
+        strength=tally.strength_a if choice == "A" else tally.strength_b,
     )
+
+
+def pair_majority(votes: list[Vote]) -> tuple[str, PairOutcome | None]:
+    return tally_majority(PairTally.of(votes))
 
 
 def rank_pairs(votes: list[Vote]) -> tuple[list[PairOutcome], int]:

@@ -1,31 +1,38 @@
 """Dataset rows derived from raw labels, streamed in constant memory.
 
-Labels are read with a server-side cursor ordered by task, grouped per task, aggregated
-(feedback.exports.aggregate) and joined to their prompt and candidate texts a chunk of
-tasks at a time. Nothing is written back: raw labels stay as they are.
-
-Row shapes are TRL's dataset formats:
+Nothing is written back: raw labels stay as they are. Row shapes are TRL's formats:
   preference  {"prompt", "chosen", "rejected"}         (DPO, reward model)
   unpaired    {"prompt", "completion", "label"}        (KTO)
   sft         {"messages"} or {"prompt", "completion"} (SFT, from rewrites)
   raw         one row per label, for people who aggregate their own way
 in TRL's conversational form (lists of messages) or its plain-text form.
+
+How it stays fast at a million labels: pair tasks (the bulk) are tallied by the
+database — one row of weighted vote sums per task, streamed from a server-side cursor
+in task order; rank and thumbs labels stream one row each. Prompts and candidates are
+then read a chunk of tasks at a time by id range, and JSON stays text until a row
+needs it (feedback.exports.aggregate decides every majority, whoever summed the votes).
 """
 import hashlib
 import hmac
+import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import groupby, islice
 
 from django.conf import settings
+from django.db import connection
+from django.db.models import Avg, Case, CharField, Count, FloatField, Max, QuerySet, Sum, TextField, Value, When
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
-from feedback.exports.aggregate import Vote, pair_majority, rank_pairs, thumbs_majority
+from feedback.exports.aggregate import PairTally, Vote, rank_pairs, tally_majority, thumbs_majority
 from feedback.exports.filters import ExportFilters
 from feedback.labelling.models import Label, Membership, Project, Task, TaskCandidate, TaskKind
 
 TASK_CHUNK = 2000
-LABEL_FETCH = 10_000
+FETCH = 10_000
 EXTRA_COLUMNS = ("agreement", "strength", "votes", "task_id", "prompt_id", "split", "adjudicated")
 FORMS = ("conversational", "text")
 
@@ -35,7 +42,7 @@ class ExportSummary:
     labels: int = 0
     tasks: int = 0
     rows: Counter = field(default_factory=Counter)  # per split
-    excluded: Counter = field(default_factory=Counter)  # why labels or pairs were left out
+    excluded: Counter = field(default_factory=Counter)  # why tasks or pairs were left out
     max_label_id: int = 0
 
     def as_manifest(self) -> dict:
@@ -53,7 +60,6 @@ class ExportSummary:
 class TaskInfo:
     prompt_id: str
     messages: list
-    is_chat: bool
     split: str
     texts: dict  # position → candidate text
     producers: dict  # position → {"kind", "name", "adapter_version"}
@@ -65,49 +71,117 @@ def pseudonym(project: Project, user_id: int) -> str:
     return "a-" + digest.hexdigest()[:12]
 
 
-def _labels(project: Project, filters: ExportFilters):
+def stream_rows(queryset: QuerySet, size: int = FETCH):
+    """The queryset's rows as plain tuples from a server-side cursor (on Postgres),
+    without Django's per-value converters, so JSON columns arrive as text."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(size):
+            yield from rows
+
+
+def chunks(iterable, size: int = TASK_CHUNK):
+    iterator = iter(iterable)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _labels(project: Project, filters: ExportFilters) -> QuerySet:
     return filters.apply(Label.objects.filter(task__project=project))
 
 
-def _task_infos(task_ids: list[int]) -> dict[int, TaskInfo]:
-    infos = {
-        tid: TaskInfo(external, messages, is_chat, split, {}, {})
-        for tid, external, messages, is_chat, split in Task.objects.filter(pk__in=task_ids).values_list(
-            "pk", "prompt__external_id", "prompt__messages", "prompt__is_chat", "prompt__split"
-        )
-    }
-    links = TaskCandidate.objects.filter(task_id__in=task_ids).values_list(
+def _task_infos(project: Project, low: int, high: int) -> dict[int, TaskInfo]:
+    """Prompts and candidates of the project's tasks with ids in [low, high]: a range,
+    not a list of ids, so a chunk costs two short queries."""
+    tasks = Task.objects.filter(project=project, pk__gte=low, pk__lte=high).values_list(
+        "pk", "prompt__external_id", Cast("prompt__messages", TextField()), "prompt__split"
+    )
+    infos = {tid: TaskInfo(ext, json.loads(messages), split, {}, {}) for tid, ext, messages, split in stream_rows(tasks)}
+    links = TaskCandidate.objects.filter(task__project=project, task_id__gte=low, task_id__lte=high).values_list(
         "task_id", "position", "candidate__text", "candidate__producer_kind", "candidate__producer_name",
         "candidate__adapter__version",
     )
-    for tid, position, text, kind, name, adapter_version in links:
+    for tid, position, text, kind, name, adapter_version in stream_rows(links):
         infos[tid].texts[position] = text
         infos[tid].producers[position] = {"kind": kind, "name": name, "adapter_version": adapter_version}
     return infos
 
 
-def _grouped_votes(project: Project, filters: ExportFilters, summary: ExportSummary, weights: dict[int, float]):
-    """(task_id, kind, [Vote]) per task, in task order, in chunks of TASK_CHUNK tasks."""
-    rows = (
-        _labels(project, filters)
-        .order_by("task_id", "id")
-        .values_list("task_id", "kind", "answer", "annotator_id", "id")
-        .iterator(chunk_size=LABEL_FETCH)
+def _adjudications(project: Project, low: int, high: int) -> dict[int, dict]:
+    from feedback.quality.models import Adjudication
+
+    return dict(
+        Adjudication.objects.filter(task__project=project, task_id__gte=low, task_id__lte=high).values_list("task_id", "answer")
     )
-    # Each group is materialized as it is read: groupby's groups die when it moves on.
-    grouped = ((task_id, list(group)) for task_id, group in groupby(rows, key=lambda row: row[0]))
-    while True:
-        chunk = list(islice(grouped, TASK_CHUNK))
-        if not chunk:
-            return
-        out = []
-        for task_id, group in chunk:
-            summary.labels += len(group)
-            summary.tasks += 1
-            summary.max_label_id = max(summary.max_label_id, max(row[4] for row in group))
-            votes = [Vote(answer, weights.get(annotator, 1.0)) for _, _, answer, annotator, _ in group]
-            out.append((task_id, group[0][1], votes))
-        yield out
+
+
+def _weights(project: Project, filters: ExportFilters) -> dict[int, float]:
+    if not filters.weight_by_reliability:
+        return {}
+    from feedback.quality.reliability import annotator_weights
+
+    return annotator_weights(project)
+
+
+def _weight_expression(weights: dict[int, float]):
+    if not weights:
+        return Value(1.0, output_field=FloatField())
+    return Case(
+        *[When(annotator_id=user_id, then=Value(float(w))) for user_id, w in weights.items()],
+        default=Value(1.0),
+        output_field=FloatField(),
+    )
+
+
+def _pair_tallies(project: Project, filters: ExportFilters, weights: dict[int, float], summary: ExportSummary):
+    """(task_id, PairTally) per pair task, in task order, summed by the database."""
+    # Cast to plain text: a bare key transform compares as JSON on SQLite.
+    choice, weight = Cast(KT("answer__choice"), CharField()), _weight_expression(weights)
+
+    def votes_for(value):
+        return Sum(Case(When(choice=value, then=weight), default=Value(0.0), output_field=FloatField()))
+
+    def strength_of(value):
+        return Avg(Case(When(choice=value, then=Cast(KT("answer__strength"), FloatField())), default=None))
+
+    tallies = (
+        _labels(project, filters)
+        .filter(kind=TaskKind.PAIR)
+        .alias(choice=choice)
+        .values("task_id")
+        .annotate(
+            a=votes_for("A"), b=votes_for("B"), tie=votes_for("tie"), bad=votes_for("both_bad"),
+            n=Count("id"), sa=strength_of("A"), sb=strength_of("B"), newest=Max("id"),
+        )
+        .order_by("task_id")
+        .values_list("task_id", "a", "b", "tie", "bad", "n", "sa", "sb", "newest")
+    )
+    for task_id, a, b, tie, bad, n, sa, sb, newest in stream_rows(tallies):
+        summary.labels += n
+        summary.tasks += 1
+        summary.max_label_id = max(summary.max_label_id, newest)
+        # float(): Postgres sums numeric literals as numeric, and stream_rows skips converters.
+        yield task_id, PairTally(
+            a=float(a), b=float(b), tie=float(tie), both_bad=float(bad), votes=n,
+            strength_a=None if sa is None else float(sa), strength_b=None if sb is None else float(sb),
+        )
+
+
+def _label_votes(project: Project, filters: ExportFilters, kind: str, weights: dict[int, float], summary: ExportSummary):
+    """(task_id, [Vote]) per task of `kind`, in task order, one label row at a time."""
+    labels = (
+        _labels(project, filters)
+        .filter(kind=kind)
+        .order_by("task_id", "id")
+        .values_list("task_id", Cast("answer", TextField()), "annotator_id", "id")
+    )
+    for task_id, group in groupby(stream_rows(labels), key=lambda row: row[0]):
+        group = list(group)
+        summary.labels += len(group)
+        summary.tasks += 1
+        summary.max_label_id = max(summary.max_label_id, group[-1][3])
+        yield task_id, [Vote(json.loads(answer), weights.get(annotator, 1.0)) for _, answer, annotator, _ in group]
 
 
 def _prompt(info: TaskInfo, form: str):
@@ -125,61 +199,55 @@ def _extras(columns, info: TaskInfo, task_id: int, **values) -> dict:
     return {name: available.get(name) for name in columns}
 
 
-def _weights(project: Project, filters: ExportFilters) -> dict[int, float]:
-    if not filters.weight_by_reliability:
-        return {}
-    from feedback.quality.selectors import annotator_weights
+def _with_infos(project: Project, per_task):
+    """(task_id, item, TaskInfo, adjudicated answer or None), a chunk of tasks at a time."""
+    for chunk in chunks(per_task):
+        low, high = chunk[0][0], chunk[-1][0]
+        infos, adjudicated = _task_infos(project, low, high), _adjudications(project, low, high)
+        for task_id, item in chunk:
+            yield task_id, item, infos[task_id], adjudicated.get(task_id)
 
-    return annotator_weights(project)
 
-
-def _adjudications(task_ids: list[int]) -> dict[int, dict]:
-    from feedback.quality.models import Adjudication
-
-    return dict(Adjudication.objects.filter(task_id__in=task_ids).values_list("task_id", "answer"))
+def _pair_outcome(tally: PairTally, adjudicated: dict | None, summary: ExportSummary):
+    """The pair's outcome; an adjudicated answer wins over the majority."""
+    status, outcome = tally_majority(PairTally.of([Vote(adjudicated)]) if adjudicated else tally)
+    if outcome is None:
+        summary.excluded[status] += 1
+    elif adjudicated:
+        outcome.votes = tally.votes
+    return status, outcome
 
 
 def preference_rows(
     project: Project, filters: ExportFilters, summary: ExportSummary, *, form: str = "conversational", columns=()
 ) -> Iterator[dict]:
     """One row per aggregated pair: pair tasks by majority (an adjudicated answer wins),
-    rank tasks by the pairs their rankings imply."""
-    for chunk in _grouped_votes(project, filters, summary, _weights(project, filters)):
-        infos = _task_infos([task_id for task_id, _, _ in chunk])
-        adjudicated = _adjudications([task_id for task_id, kind, _ in chunk if kind == TaskKind.PAIR])
-        for task_id, kind, votes in chunk:
-            info = infos[task_id]
-            if kind == TaskKind.PAIR:
-                final = adjudicated.get(task_id)
-                status, outcome = pair_majority([Vote(final)] if final else votes)
-                if outcome is None:
-                    summary.excluded[status] += 1
-                    continue
-                outcomes = [outcome]
-            elif kind == TaskKind.RANK:
-                outcomes, undecided = rank_pairs(votes)
-                summary.excluded["rank_pair_no_majority"] += undecided
-            else:
-                continue
-            for outcome in outcomes:
-                if filters.min_agreement is not None and outcome.agreement < filters.min_agreement and not (
-                    kind == TaskKind.PAIR and task_id in adjudicated
-                ):
-                    summary.excluded["below_min_agreement"] += 1
-                    continue
-                summary.rows[info.split] += 1
-                yield {
-                    "prompt": _prompt(info, form),
-                    "chosen": _response(info.texts[outcome.chosen], form),
-                    "rejected": _response(info.texts[outcome.rejected], form),
-                    **_extras(
-                        columns, info, task_id,
-                        agreement=round(outcome.agreement, 4),
-                        strength=outcome.strength,
-                        votes=outcome.votes,
-                        adjudicated=task_id in adjudicated,
-                    ),
-                }
+    then rank tasks by the pairs their rankings imply."""
+    weights = _weights(project, filters)
+
+    def row(task_id, info, outcome, adjudicated):
+        if filters.min_agreement is not None and outcome.agreement < filters.min_agreement and not adjudicated:
+            summary.excluded["below_min_agreement"] += 1
+            return None
+        summary.rows[info.split] += 1
+        return {
+            "prompt": _prompt(info, form),
+            "chosen": _response(info.texts[outcome.chosen], form),
+            "rejected": _response(info.texts[outcome.rejected], form),
+            **_extras(columns, info, task_id, agreement=round(outcome.agreement, 4), strength=outcome.strength,
+                      votes=outcome.votes, adjudicated=adjudicated),
+        }
+
+    for task_id, tally, info, adjudicated in _with_infos(project, _pair_tallies(project, filters, weights, summary)):
+        _, outcome = _pair_outcome(tally, adjudicated, summary)
+        if outcome is not None and (out := row(task_id, info, outcome, adjudicated is not None)):
+            yield out
+    for task_id, votes, info, _ in _with_infos(project, _label_votes(project, filters, TaskKind.RANK, weights, summary)):
+        outcomes, undecided = rank_pairs(votes)
+        summary.excluded["rank_pair_no_majority"] += undecided
+        for outcome in outcomes:
+            if out := row(task_id, info, outcome, False):
+                yield out
 
 
 def unpaired_rows(
@@ -187,51 +255,37 @@ def unpaired_rows(
 ) -> Iterator[dict]:
     """KTO rows: thumbs by majority per candidate; pair tasks whose answer is "both bad"
     give both candidates as negatives."""
-    for chunk in _grouped_votes(project, filters, summary, _weights(project, filters)):
-        infos = _task_infos([task_id for task_id, _, _ in chunk])
-        adjudicated = _adjudications([task_id for task_id, kind, _ in chunk if kind == TaskKind.PAIR])
-        for task_id, kind, votes in chunk:
-            info = infos[task_id]
-            if kind == TaskKind.THUMBS:
-                outcomes = thumbs_majority(votes, len(info.texts))
-            elif kind == TaskKind.PAIR:
-                final = adjudicated.get(task_id)
-                status, _ = pair_majority([Vote(final)] if final else votes)
-                if status != "both_bad":
-                    continue
-                share = 1.0 if final else sum(v.weight for v in votes if v.answer["choice"] == "both_bad") / sum(v.weight for v in votes)
-                outcomes = [(0, False, share), (1, False, share)]
-            else:
+    weights = _weights(project, filters)
+
+    def rows_for(task_id, info, outcomes, votes):
+        for position, good, agreement in outcomes:
+            if filters.min_agreement is not None and agreement < filters.min_agreement:
+                summary.excluded["below_min_agreement"] += 1
                 continue
-            for position, good, agreement in outcomes:
-                if filters.min_agreement is not None and agreement < filters.min_agreement:
-                    summary.excluded["below_min_agreement"] += 1
-                    continue
-                summary.rows[info.split] += 1
-                yield {
-                    "prompt": _prompt(info, form),
-                    "completion": _response(info.texts[position], form),
-                    "label": good,
-                    **_extras(columns, info, task_id, agreement=round(agreement, 4), votes=len(votes)),
-                }
+            summary.rows[info.split] += 1
+            yield {
+                "prompt": _prompt(info, form),
+                "completion": _response(info.texts[position], form),
+                "label": good,
+                **_extras(columns, info, task_id, agreement=round(agreement, 4), votes=votes),
+            }
+
+    for task_id, tally, info, adjudicated in _with_infos(project, _pair_tallies(project, filters, weights, summary)):
+        status, _ = tally_majority(PairTally.of([Vote(adjudicated)]) if adjudicated else tally)
+        if status == "both_bad":
+            share = 1.0 if adjudicated else tally.both_bad / (tally.a + tally.b + tally.tie + tally.both_bad)
+            yield from rows_for(task_id, info, [(0, False, share), (1, False, share)], tally.votes)
+    for task_id, votes, info, _ in _with_infos(project, _label_votes(project, filters, TaskKind.THUMBS, weights, summary)):
+        yield from rows_for(task_id, info, thumbs_majority(votes, len(info.texts)), len(votes))
 
 
 def sft_rows(
     project: Project, filters: ExportFilters, summary: ExportSummary, *, form: str = "conversational", columns=()
 ) -> Iterator[dict]:
     """One row per rewrite: the prompt and the annotator's better answer."""
-    rewrites = (
-        _labels(project, filters)
-        .exclude(rewrite="")
-        .order_by("task_id", "id")
-        .values_list("task_id", "rewrite", "id")
-        .iterator(chunk_size=LABEL_FETCH)
-    )
-    while True:
-        chunk = list(islice(rewrites, TASK_CHUNK))
-        if not chunk:
-            return
-        infos = _task_infos(sorted({task_id for task_id, _, _ in chunk}))
+    rewrites = _labels(project, filters).exclude(rewrite="").order_by("task_id", "id").values_list("task_id", "rewrite", "id")
+    for chunk in chunks(stream_rows(rewrites)):
+        infos = _task_infos(project, chunk[0][0], chunk[-1][0])
         for task_id, rewrite, label_id in chunk:
             info = infos[task_id]
             summary.labels += 1
@@ -244,23 +298,20 @@ def sft_rows(
                 yield {"prompt": _prompt(info, form), "completion": rewrite, **extras}
 
 
-def raw_rows(project: Project, filters: ExportFilters, summary: ExportSummary, *, form: str = "conversational", columns=()) -> Iterator[dict]:
+def raw_rows(
+    project: Project, filters: ExportFilters, summary: ExportSummary, *, form: str = "conversational", columns=()
+) -> Iterator[dict]:
     """Every label with a pseudonymous annotator id and everything needed to aggregate."""
     tiers = dict(Membership.objects.filter(project=project).values_list("user_id", "tier"))
     labels = (
         _labels(project, filters)
-        .order_by("id")
-        .values_list(
-            "id", "task_id", "kind", "annotator_id", "codebook__version", "answer", "display_order",
-            "time_spent_ms", "rewrite", "comment", "created_at",
-        )
-        .iterator(chunk_size=LABEL_FETCH)
+        .order_by("task_id", "id")
+        .values_list("id", "task_id", "kind", "annotator_id", "codebook__version", "answer", "display_order",
+                     "time_spent_ms", "rewrite", "comment", "created_at")
+        .iterator(chunk_size=FETCH)
     )
-    while True:
-        chunk = list(islice(labels, TASK_CHUNK))
-        if not chunk:
-            return
-        infos = _task_infos(sorted({row[1] for row in chunk}))
+    for chunk in chunks(labels):
+        infos = _task_infos(project, chunk[0][1], chunk[-1][1])
         for label_id, task_id, kind, annotator, version, answer, shown, spent, rewrite, comment, created in chunk:
             info = infos[task_id]
             summary.labels += 1

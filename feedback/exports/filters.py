@@ -54,7 +54,7 @@ class ExportFilters:
         return labels
 
 
-def _when(value: str, name: str) -> datetime:
+def parse_when(value: str, name: str) -> datetime:
     parsed = parse_datetime(value)
     if parsed is None:
         day = parse_date(value)
@@ -64,22 +64,29 @@ def _when(value: str, name: str) -> datetime:
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
-def _ints(values: list[str], name: str) -> list[int]:
+MAX_ID = 2**63 - 1
+
+
+def parse_ints(values: list[str], name: str, *, maximum: int = MAX_ID) -> list[int]:
+    """Comma-separated whole numbers from 0 to `maximum` (database integer range)."""
     try:
-        return sorted({int(v) for raw in values for v in str(raw).split(",") if v.strip()})
+        numbers = sorted({int(v) for raw in values for v in str(raw).split(",") if v.strip()})
     except ValueError:
         raise FilterError(f"{name}: whole numbers, comma-separated") from None
+    if any(not 0 <= n <= maximum for n in numbers):
+        raise FilterError(f"{name}: numbers from 0 to {maximum}")
+    return numbers
 
 
 def parse_filters(get) -> ExportFilters:
     """From a QueryDict-like `get(name) -> str|None` and `getlist`. Raises FilterError."""
     filters = ExportFilters()
     getlist = getattr(get, "getlist", lambda name: [get.get(name)] if get.get(name) else [])
-    filters.codebook_versions = _ints(getlist("codebook_version"), "codebook_version")
+    filters.codebook_versions = parse_ints(getlist("codebook_version"), "codebook_version", maximum=2**31 - 1)
     if get.get("since"):
-        filters.since = _when(get.get("since"), "since")
+        filters.since = parse_when(get.get("since"), "since")
     if get.get("until"):
-        filters.until = _when(get.get("until"), "until")
+        filters.until = parse_when(get.get("until"), "until")
     if get.get("min_agreement") not in (None, ""):
         try:
             filters.min_agreement = float(get.get("min_agreement"))
@@ -98,6 +105,6 @@ def parse_filters(get) -> ExportFilters:
             raise FilterError(f"split: use {' or '.join(Split.values)}")
         filters.split = split
     if get.get("max_label_id") not in (None, ""):
-        filters.max_label_id = _ints([get.get("max_label_id")], "max_label_id")[0]
+        filters.max_label_id = parse_ints([get.get("max_label_id")], "max_label_id")[0]
     filters.weight_by_reliability = str(get.get("weight_by_reliability", "")).lower() in ("1", "true", "yes")
     return filters

@@ -34,7 +34,8 @@ def test_each_format_holds_the_same_rows_and_a_manifest(project, known_labels, t
     assert {(r["chosen"][0]["content"], r["rejected"][0]["content"]) for r in data} >= {tuple(TEXTS["pair-majority"][:2])}
     on_disk = json.loads((tmp_path / f"out.{fmt}.manifest.json").read_text())
     assert on_disk == manifest
-    assert manifest["excluded"]["tie"] == 1 and manifest["labels"] == 21 and manifest["filters"]["max_label_id"]
+    # 18 labels: the pair and rank tasks (thumbs labels are not read for preference data).
+    assert manifest["excluded"]["tie"] == 1 and manifest["labels"] == 18 and manifest["filters"]["max_label_id"]
     assert set(manifest) >= {"rows", "filters", "sha256", "created_at", "dataset", "format"}
 
 
@@ -81,7 +82,7 @@ def test_snapshot_is_frozen_split_and_recorded(project, known_labels, settings, 
     assert {texts[r["prompt"][0]["content"]] for r in heldout} == {Split.HELDOUT}
     assert all("split" not in r for r in train)
     assert snapshot.row_counts == {"train": len(train), "heldout": len(heldout)}
-    assert snapshot.manifest["sha256"] == snapshot.sha256 and snapshot.label_count == 21
+    assert snapshot.manifest["sha256"] == snapshot.sha256 and snapshot.label_count == 18
     assert Snapshot.objects.get() == snapshot
 
 
