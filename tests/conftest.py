@@ -1,5 +1,6 @@
 """Shared fixtures: named users, a project with a codebook, tasks of each kind."""
 import os
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -127,3 +128,48 @@ def live_worker(postgres, redis_broker, tmp_path, settings):
             yield process
     finally:
         app.conf.broker_url = settings.CELERY_BROKER_URL
+
+
+# Models for the training, export and loop tests (no Django in these fixtures).
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(scope="session")
+def demo_model_dir(model_cache) -> Path:
+    """The real demo model, converted from its GGUF by the registry (once per session)."""
+    from training.registry import resolve_base_model
+
+    return resolve_base_model("demo", model_cache)
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(demo_model_dir, tmp_path_factory) -> Path:
+    """A 2-layer, hidden-32 random llama with the demo model's real tokenizer and chat
+    template, saved like any local base model directory."""
+    import torch
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    tokenizer = AutoTokenizer.from_pretrained(demo_model_dir)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        tie_word_embeddings=True,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(config)
+    out = tmp_path_factory.mktemp("tiny-llama")
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out
