@@ -9,15 +9,15 @@ Three annotators (trainee, regular, expert) label, under codebook v1:
   thumbs          pos 0 up,up,down; pos 1 down ×3 → good (2/3), bad (3/3)
 and one rewrite on pair-majority. Another pair task is labelled only under v2 (all A).
 """
-import uuid
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from feedback.labelling.models import Assignment, AssignmentStatus, Label, Split, Task, Tier, split_for_external_id
+from feedback.labelling.models import Label, Split, Task, Tier, split_for_external_id
 from feedback.labelling.services.codebooks import codebook_publish
 from tests.conftest import jsonl_lines
+from tests.support.labels import make_label  # noqa: F401  (tests import it from here too)
 
 TEXTS = {n: [f"{n} answer {i}" for i in range(3)] for n in ("pair-majority", "pair-tie", "pair-bad", "pair-split", "rank", "thumbs", "pair-v2")}
 
@@ -29,20 +29,6 @@ def external_id(name: str, split: str) -> str:
         if split_for_external_id(candidate) == split:
             return candidate
     raise AssertionError("no id found")
-
-
-def make_label(task, user, codebook, answer, *, rewrite="", when=None):
-    order = list(range(task.candidate_count))
-    assignment = Assignment.objects.create(
-        task=task, annotator=user, status=AssignmentStatus.DONE, expires_at=timezone.now(), display_order=order
-    )
-    label = Label.objects.create(
-        assignment=assignment, task=task, annotator=user, codebook=codebook, kind=task.kind, answer=answer,
-        rewrite=rewrite, display_order=order, time_spent_ms=1000, submission_id=uuid.uuid4(),
-        created_at=when or timezone.now(),
-    )
-    Task.objects.filter(pk=task.pk).update(labels_done=task.labels.count())
-    return label
 
 
 @pytest.fixture

@@ -1,0 +1,18 @@
+"""A project whose labels teach a learnable preference, trained on the tiny random llama."""
+import pytest
+
+from feedback.loop.models import TrainingSettings
+from tests.support.labels import learnable_pair_labels
+
+# Fast settings for the tiny model: a high learning rate so a few steps show the trend.
+TINY_HP = {"learning_rate": 5e-3, "max_steps": 8, "per_device_train_batch_size": 4, "max_length": 64}
+
+
+@pytest.fixture
+def loop_project(project, annotators, codebook, tiny_model_dir, settings, model_cache):
+    settings.MODEL_CACHE_DIR = model_cache
+    project.base_model = str(tiny_model_dir)
+    project.save()
+    TrainingSettings.objects.create(project=project, hyperparameters=TINY_HP, min_new_preferences=30)
+    learnable_pair_labels(project, annotators, codebook, 40)
+    return project
