@@ -189,9 +189,24 @@ def run_execute(run_id: int) -> TrainingRun | None:
     return run
 
 
+def _is_our_trainer(pid: int) -> bool:
+    try:
+        return b"training\x00train" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 def runs_fail_orphaned(reason: str = "The training worker restarted during the run.") -> int:
-    """Runs left "running" by a worker that died (restart, SIGKILL of the worker): the
-    trainer went with it, so they are failed and nothing from them is promoted."""
-    return TrainingRun.objects.filter(status=RunStatus.RUNNING).update(
+    """Runs left "running" by a worker that died (restart, SIGKILL of the worker) are
+    failed and nothing from them is promoted. A trainer that outlived its worker (it has
+    its own process group) is stopped, so it cannot hold the GPU for nothing."""
+    orphans = list(TrainingRun.objects.filter(status=RunStatus.RUNNING).values_list("pk", "worker_pid"))
+    for _, pid in orphans:
+        if pid and _is_our_trainer(pid):
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+    return TrainingRun.objects.filter(pk__in=[pk for pk, _ in orphans], status=RunStatus.RUNNING).update(
         status=RunStatus.FAILED, failure_reason=reason, finished_at=timezone.now()
     )

@@ -1,0 +1,41 @@
+"""Read models for the training pages: charts and lineage, no writes."""
+from feedback.charts.svg import Series, line_chart
+from feedback.loop.models import AdapterVersion, TrainingRun
+
+
+def run_charts(run: TrainingRun) -> dict:
+    points = run.progress or []
+    loss = Series("loss", [(p["step"], p.get("loss")) for p in points])
+    accuracy = Series("reward accuracy", [(p["step"], p.get("reward_accuracy")) for p in points])
+    return {
+        "loss_chart": line_chart([loss], title=f"Training loss, run {run.pk}", x_label="step", y_label="loss"),
+        "accuracy_chart": line_chart(
+            [accuracy], title=f"Reward accuracy, run {run.pk}", x_label="step", y_label="accuracy", y_range=(0, 1)
+        ),
+    }
+
+
+def eval_table(adapter: AdapterVersion) -> list[dict]:
+    """Rows for the side-by-side eval: this adapter, what it was compared with, the base."""
+    names = {"new": adapter.label, "base": "base model"}
+    rows = []
+    for key, scores in (adapter.eval_metrics or {}).items():
+        scores = scores if isinstance(scores, dict) else {}
+        rows.append({
+            "name": names.get(key, f"{key} (promoted then)"),
+            "is_self": key == "new",
+            "accuracy": scores.get("preference_accuracy"),
+            "margin": scores.get("mean_margin"),
+            "rows": scores.get("rows"),
+            "error": scores.get("error"),
+        })
+    return rows
+
+
+def adapters_with_lineage(project):
+    return (
+        AdapterVersion.objects.filter(project=project)
+        .select_related("parent", "snapshot", "run")
+        .prefetch_related("events__actor")
+        .order_by("-version")
+    )

@@ -1,0 +1,99 @@
+"""Training pages for reviewers and admins: runs with live progress, adapter versions
+with lineage and eval side by side; admins train now, cancel, promote and roll back."""
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from feedback.labelling.access import project_view
+from feedback.labelling.models import Role
+from feedback.loop.models import AdapterStatus, AdapterVersion, TrainingRun
+from feedback.loop.selectors import adapters_with_lineage, eval_table, run_charts
+from feedback.loop.services.adapters import AdapterError, adapter_promote, adapter_rollback
+from feedback.loop.services.requests import (
+    RunConflict, active_run, new_preference_count, run_cancel, run_request, training_settings,
+)
+
+POLL_SECONDS = 2
+
+
+@project_view(min_role=Role.REVIEWER)
+def run_list(request, project):
+    config = training_settings(project)
+    page = Paginator(TrainingRun.objects.filter(project=project).select_related("adapter", "snapshot"), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "loop/run_list.html", {
+        "project": project, "nav": "training", "page": page, "config": config, "active": active_run(project),
+        "new_labels": new_preference_count(project, config.algorithm),
+        "is_admin": request.membership.role == Role.ADMIN, "poll_seconds": POLL_SECONDS,
+    })
+
+
+def _run_context(request, project, run):
+    return {
+        "project": project, "nav": "training", "run": run, "poll_seconds": POLL_SECONDS,
+        "is_admin": request.membership.role == Role.ADMIN, **run_charts(run),
+        "last": (run.progress or [{}])[-1],
+    }
+
+
+@project_view(min_role=Role.REVIEWER)
+def run_detail(request, project, pk):
+    run = get_object_or_404(TrainingRun.objects.select_related("snapshot", "requested_by"), project=project, pk=pk)
+    template = "loop/partials/run_live.html" if request.htmx else "loop/run_detail.html"
+    return render(request, template, _run_context(request, project, run))
+
+
+@require_POST
+@project_view(min_role=Role.ADMIN)
+def train_now(request, project):
+    try:
+        run = run_request(project=project, trigger="manual", user=request.user)
+    except RunConflict as conflict:
+        messages.error(request, str(conflict))
+        return redirect("loop:runs", slug=project.slug)
+    messages.success(request, f"Run {run.pk} queued: it snapshots the labels, then trains on the training worker.")
+    return redirect("loop:run", slug=project.slug, pk=run.pk)
+
+
+@require_POST
+@project_view(min_role=Role.ADMIN)
+def cancel(request, project, pk):
+    run = run_cancel(get_object_or_404(TrainingRun, project=project, pk=pk))
+    messages.info(request, f"Run {run.pk}: " + ("cancelled." if run.status == "cancelled" else
+                                                 "stopping the trainer…" if run.cancel_requested else "already finished."))
+    return redirect("loop:run", slug=project.slug, pk=run.pk)
+
+
+@project_view(min_role=Role.REVIEWER)
+def adapter_list(request, project):
+    adapters = [(adapter, eval_table(adapter)) for adapter in adapters_with_lineage(project)]
+    return render(request, "loop/adapter_list.html", {
+        "project": project, "nav": "adapters", "adapters": adapters,
+        "is_admin": request.membership.role == Role.ADMIN,
+        "promoted": [a for a, _ in adapters if a.status == AdapterStatus.PROMOTED],
+    })
+
+
+@require_POST
+@project_view(min_role=Role.ADMIN)
+def promote(request, project, pk):
+    adapter = get_object_or_404(AdapterVersion, project=project, pk=pk)
+    note = request.POST.get("note", "").strip()[:500]
+    adapter_promote(adapter, actor=request.user, note=note or f"promoted by hand by {request.user.get_username()}")
+    messages.success(request, f"{adapter.label} is now the promoted adapter.")
+    return redirect("loop:adapters", slug=project.slug)
+
+
+@require_POST
+@project_view(min_role=Role.ADMIN)
+def rollback(request, project):
+    role = request.POST.get("role", "policy")
+    try:
+        restored = adapter_rollback(project, role=role, actor=request.user, note=request.POST.get("note", "").strip()[:500])
+    except AdapterError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Rolled back: {restored.label if restored else 'the base model'} is in use now.")
+    return redirect("loop:adapters", slug=project.slug)
