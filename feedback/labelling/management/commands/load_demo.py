@@ -1,7 +1,14 @@
 """python manage.py load_demo — the demo project, its codebook, prompts and accounts.
 
-Safe to run again: the import is idempotent and accounts keep their passwords' demo values.
+Two simulated annotators (who cannot log in) label every task once, preferring shorter
+answers with some noise, so the reviewer pages have data and "Train now" has something
+to learn from straight away; each task still waits for one human label.
+
+Safe to run again: the import is idempotent, accounts keep their demo passwords, and the
+simulated labels are only added to a project without labels.
 """
+import random
+
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -11,6 +18,10 @@ from django.db import transaction
 from feedback.labelling.models import Membership, Project, Role, TaskKind
 from feedback.labelling.services.codebooks import codebook_publish
 from feedback.labelling.services.imports import import_jsonl
+from feedback.loop.models import TrainingSettings
+from feedback.loop.simulation.annotators import SimulatedAnnotator
+from feedback.loop.simulation.rules import prefer_shorter
+from feedback.loop.simulation.seed import seed_labels, simulated_user
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 ACCOUNTS = [
@@ -21,6 +32,9 @@ ACCOUNTS = [
     ("bob", "bob-demo", Role.ANNOTATOR, False),
     ("carol", "carol-demo", Role.ANNOTATOR, False),
 ]
+SIMULATED = ("sim-annotator-1", "sim-annotator-2")
+# Small enough for a laptop CPU: a run takes a few minutes on the 135M demo model.
+CPU_HYPERPARAMETERS = {"max_steps": 12, "per_device_train_batch_size": 4, "max_length": 256, "learning_rate": 2e-4}
 
 
 class Command(BaseCommand):
@@ -55,6 +69,14 @@ class Command(BaseCommand):
             )
         with (DEMO_DIR / "prompts.jsonl").open(encoding="utf-8") as lines:
             result = import_jsonl(project=project, lines=lines)
+        TrainingSettings.objects.get_or_create(
+            project=project, defaults={"min_new_preferences": 30, "hyperparameters": CPU_HYPERPARAMETERS}
+        )
+        if not project.tasks.filter(labels__isnull=False).exists():
+            for seed, username in enumerate(SIMULATED):
+                annotator = SimulatedAnnotator(prefer_shorter, noise=0.1, rng=random.Random(seed))
+                count = seed_labels(project, simulated_user(project, username), annotator)
+                self.stdout.write(f"{username} labelled {count} tasks (prefers shorter answers, 10% noise).")
         self.stdout.write(self.style.SUCCESS(f"Demo project ready: {result.summary}."))
         self.stdout.write("Log in at http://127.0.0.1:8000/ as:")
         for username, password, role, _ in ACCOUNTS:

@@ -1,0 +1,63 @@
+"""A simulated annotator: answers a task by a rule, with noise and position bias.
+
+It sees what a person sees — the prompt and the candidates in the order shown, each with
+its canonical position — and answers in canonical positions, as the API expects.
+"""
+import random
+from dataclasses import dataclass, field
+
+from feedback.loop.simulation.rules import Rule
+
+
+@dataclass
+class SimulatedAnnotator:
+    rule: Rule
+    noise: float = 0.0  # chance of flipping the answer the rule gives
+    position_bias: float = 0.0  # chance of simply preferring the first-shown candidate
+    rng: random.Random = field(default_factory=random.Random)
+
+    def answer(self, kind: str, prompt: str, shown: list[tuple[int, str]]) -> dict:
+        """`shown`: (canonical position, text) in display order."""
+        scores = {position: self.rule(prompt, text) for position, text in shown}
+        if kind == "pair":
+            return self._pair(scores, shown)
+        if kind == "rank":
+            return self._rank(scores, shown)
+        return self._thumbs(scores)
+
+    def _biased(self) -> bool:
+        return self.rng.random() < self.position_bias
+
+    def _flipped(self) -> bool:
+        return self.rng.random() < self.noise
+
+    def _pair(self, scores: dict, shown) -> dict:
+        if self._biased():
+            winner = shown[0][0]
+        elif scores[0] == scores[1]:
+            return {"choice": "tie", "strength": None}
+        else:
+            winner = 0 if scores[0] > scores[1] else 1
+        if self._flipped():
+            winner = 1 - winner
+        return {"choice": "AB"[winner], "strength": None}
+
+    def _rank(self, scores: dict, shown) -> dict:
+        order = sorted(scores, key=lambda position: (-scores[position], self.rng.random()))
+        if self._biased():
+            order.remove(shown[0][0])
+            order.insert(0, shown[0][0])
+        if self._flipped() and len(order) > 1:
+            i = self.rng.randrange(len(order) - 1)
+            order[i], order[i + 1] = order[i + 1], order[i]
+        return {"order": order}
+
+    def _thumbs(self, scores: dict) -> dict:
+        mean = sum(scores.values()) / len(scores)
+        thumbs = {}
+        for position, score in scores.items():
+            up = score >= mean
+            if self._flipped():
+                up = not up
+            thumbs[str(position)] = "up" if up else "down"
+        return {"thumbs": thumbs}
