@@ -8,6 +8,7 @@ from celery.signals import celeryd_after_setup
 
 from feedback.loop.services.executor import run_execute, runs_fail_orphaned
 from feedback.loop.services.requests import scheduled_retraining as retraining_check
+from feedback.loop.services.rounds import round_execute
 
 TRAINING_QUEUE = "training"
 
@@ -16,6 +17,12 @@ TRAINING_QUEUE = "training"
 def run_training(run_id: int) -> str | None:
     run = run_execute(run_id)
     return run.status if run else None
+
+
+@shared_task(name="feedback.loop.tasks.run_generation_round")
+def run_generation_round(round_id: int) -> str | None:
+    generation = round_execute(round_id)
+    return generation.status if generation else None
 
 
 @shared_task(name="feedback.loop.tasks.scheduled_retraining")

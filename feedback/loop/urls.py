@@ -12,4 +12,6 @@ urlpatterns = [
     path("p/<slug:slug>/adapters/", views.adapter_list, name="adapters"),
     path("p/<slug:slug>/adapters/<int:pk>/promote/", views.promote, name="promote"),
     path("p/<slug:slug>/adapters/rollback/", views.rollback, name="rollback"),
+    path("p/<slug:slug>/generate/", views.generate, name="generate"),
+    path("p/<slug:slug>/rounds/<int:pk>/", views.round_detail, name="round"),
 ]

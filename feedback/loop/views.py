@@ -7,9 +7,10 @@ from django.views.decorators.http import require_POST
 
 from feedback.labelling.access import project_view
 from feedback.labelling.models import Role
-from feedback.loop.models import AdapterStatus, AdapterVersion, TrainingRun
+from feedback.loop.models import AdapterStatus, AdapterVersion, GenerationRound, TrainingRun
 from feedback.loop.selectors import adapters_with_lineage, eval_table, run_charts
 from feedback.loop.services.adapters import AdapterError, adapter_promote, adapter_rollback
+from feedback.loop.services.rounds import RoundError, round_request
 from feedback.loop.services.requests import (
     RunConflict, active_run, new_preference_count, run_cancel, run_request, training_settings,
 )
@@ -26,6 +27,8 @@ def run_list(request, project):
     return render(request, "loop/run_list.html", {
         "project": project, "nav": "training", "page": page, "config": config, "active": active_run(project),
         "new_labels": new_preference_count(project, config.algorithm),
+        "rounds": GenerationRound.objects.filter(project=project).select_related("adapter")[:10],
+        "promoted": project.adapters.filter(role="policy", status=AdapterStatus.PROMOTED).select_related("parent").first(),
         "is_admin": request.membership.role == Role.ADMIN, "poll_seconds": POLL_SECONDS,
     })
 
@@ -97,3 +100,32 @@ def rollback(request, project):
     else:
         messages.success(request, f"Rolled back: {restored.label if restored else 'the base model'} is in use now.")
     return redirect("loop:adapters", slug=project.slug)
+
+
+@project_view(min_role=Role.REVIEWER)
+def round_detail(request, project, pk):
+    generation = get_object_or_404(GenerationRound.objects.select_related("adapter"), project=project, pk=pk)
+    template = "loop/partials/round_live.html" if request.htmx else "loop/round_detail.html"
+    return render(request, template, {
+        "project": project, "nav": "training", "round": generation, "poll_seconds": POLL_SECONDS,
+        "tasks": generation.tasks.count(),
+    })
+
+
+@require_POST
+@project_view(min_role=Role.ADMIN)
+def generate(request, project):
+    adapter = None
+    if request.POST.get("adapter"):
+        adapter = get_object_or_404(AdapterVersion, project=project, pk=request.POST["adapter"])
+    try:
+        generation = round_request(
+            project=project, adapter=adapter, user=request.user,
+            prompts=int(request.POST.get("prompts") or 16), kind=request.POST.get("kind") or None,
+            pairing=request.POST.get("pairing") or ("previous" if adapter else "samples"),
+        )
+    except (RoundError, ValueError) as error:
+        messages.error(request, f"Cannot start a generation round: {error}")
+        return redirect("loop:adapters", slug=project.slug)
+    messages.success(request, f"Generation round {generation.pk} queued on the training worker.")
+    return redirect("loop:round", slug=project.slug, pk=generation.pk)

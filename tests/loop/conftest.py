@@ -13,6 +13,8 @@ def loop_project(project, annotators, codebook, tiny_model_dir, settings, model_
     settings.MODEL_CACHE_DIR = model_cache
     project.base_model = str(tiny_model_dir)
     project.save()
-    TrainingSettings.objects.create(project=project, hyperparameters=TINY_HP, min_new_preferences=30)
+    TrainingSettings.objects.create(
+        project=project, hyperparameters=TINY_HP, min_new_preferences=30, generate_after_promotion=False
+    )
     learnable_pair_labels(project, annotators, codebook, 40)
     return project

@@ -82,3 +82,8 @@ def test_a_half_written_or_mismatched_adapter_is_never_registered(project, setti
     with pytest.raises(AdapterError, match="does not match"):
         adapter_register(run, folder, {"adapter": {"sha256": "0" * 64}})
     assert not AdapterVersion.objects.exists()
+
+
+def test_a_draw_is_not_a_win(project):
+    draw = adapter(project, 1, {"new": acc(0.9), "base": acc(0.9)})
+    assert not gate_decide(draw, margin=0.0).promote

@@ -58,7 +58,7 @@ def _accuracy(entry) -> float | None:
 
 def gate_decide(adapter: AdapterVersion, margin: float) -> GateDecision:
     """Promote only when the new adapter beats the base and the promoted adapter on
-    held-out preference accuracy by at least `margin` (all scored on the same rows)."""
+    held-out preference accuracy by more than `margin` (all scored on the same rows)."""
     scores = adapter.eval_metrics or {}
     new, base = _accuracy(scores.get("new")), _accuracy(scores.get("base"))
     if new is None or base is None:
@@ -70,10 +70,10 @@ def gate_decide(adapter: AdapterVersion, margin: float) -> GateDecision:
             return GateDecision(False, f"{adapter.parent.label} (promoted) could not be scored on the same rows.")
         rivals[f"{adapter.parent.label} (promoted)"] = parent
     for name, accuracy in rivals.items():
-        if new < accuracy + margin:
-            return GateDecision(False, f"Held-out accuracy {new:.3f} does not beat {name} {accuracy:.3f} by {margin:.3f}.")
+        if new <= accuracy + margin:  # a draw is not a win, whatever the margin
+            return GateDecision(False, f"Held-out accuracy {new:.3f} does not beat {name} {accuracy:.3f} by more than {margin:.3f}.")
     beaten = ", ".join(f"{name} {accuracy:.3f}" for name, accuracy in rivals.items())
-    return GateDecision(True, f"Held-out accuracy {new:.3f} beats {beaten} by at least {margin:.3f}.")
+    return GateDecision(True, f"Held-out accuracy {new:.3f} beats {beaten} by more than {margin:.3f}.")
 
 
 def gate_apply(adapter: AdapterVersion, margin: float) -> GateDecision:
