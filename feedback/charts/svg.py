@@ -65,7 +65,10 @@ def line_chart(
         y = sy(tick)
         parts.append(f'<line class="chart-grid" x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}"/>')
         parts.append(f'<text class="chart-tick" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{escape(_fmt(tick))}</text>')
-    for tick in _ticks(x_low, x_high):
+    x_ticks = _ticks(x_low, x_high)
+    if all(float(x).is_integer() for x in xs):  # steps, versions: whole-number ticks only
+        x_ticks = sorted({round(t) for t in x_ticks})
+    for tick in x_ticks:
         parts.append(
             f'<text class="chart-tick" x="{sx(tick):.1f}" y="{height - bottom + 16}" text-anchor="middle">'
             f"{escape(x_format(tick))}</text>"

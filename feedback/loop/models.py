@@ -124,6 +124,14 @@ class TrainingRun(models.Model):
             return self.finished_at - self.started_at
         return None
 
+    @property
+    def duration_text(self) -> str:
+        if self.duration is None:
+            return ""
+        minutes, seconds = divmod(round(self.duration.total_seconds()), 60)
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours} h {minutes} min" if hours else f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+
 
 class AdapterStatus(models.TextChoices):
     CANDIDATE = "candidate", "Candidate"
