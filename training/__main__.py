@@ -2,6 +2,7 @@
 
     python -m training train RUN_DIR/spec.json      train; progress lines on stdout
     python -m training evaluate RUN_DIR/spec.json   score adapters; eval.json, printed
+    python -m training generate RUN_DIR/generate.json  batched candidates; candidates.jsonl
     python -m training prepare-demo [--cache-dir D] convert/cache the demo model, print its path
 
 Exit codes: 0 success; 2 bad input (spec, files, rows, hyperparameters; the message on
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("train", help="train an adapter from RUN_DIR/spec.json").add_argument("spec")
     commands.add_parser("evaluate", help="evaluate adapters named by RUN_DIR/spec.json").add_argument("spec")
+    commands.add_parser("generate", help="generate candidates from RUN_DIR/generate.json").add_argument("spec")
     demo = commands.add_parser("prepare-demo", help="convert the demo model once; print its directory")
     demo.add_argument("--cache-dir", help="default: $FEEDBACK_MODEL_CACHE or <repo>/var/models")
     args = parser.parse_args(argv)
@@ -46,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
             from .run import train
 
             train(args.spec, stdout=out)
+        elif args.command == "generate":
+            from .generate import generate
+
+            generate(args.spec, stdout=out)
         elif args.command == "evaluate":
             from .run import evaluate
 

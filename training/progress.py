@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-PHASES = ("loading", "training", "evaluating", "saving", "done")
+PHASES = ("loading", "training", "generating", "evaluating", "saving", "done")
 
 
 class ProgressWriter:

@@ -118,8 +118,8 @@ def generate_texts(*, base_model: str, prompts: list[Prompt], producers: list[di
                    max_new_tokens: int, batch_size: int, run_dir: Path, on_done=None,
                    timeout_minutes: float = 120) -> tuple[list[dict], dict]:
     """Run `python -m training generate` for prompts × producers × samples; returns its
-    rows ({prompt_id, producer, adapter, sampling, text}) and metrics. `on_done(n)`
-    hears how many prompts are done."""
+    rows ({prompt_id, producer, adapter, sampling, text}) and metrics. `on_done(done,
+    total)` hears the progress in prompt generations (prompts × producers × samples)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     with open(run_dir / "prompts.jsonl", "w", encoding="utf-8") as f:
         for prompt in prompts:
@@ -135,7 +135,7 @@ def generate_texts(*, base_model: str, prompts: list[Prompt], producers: list[di
     def on_events(events):
         for event in events:
             if event.get("event") == "progress" and on_done:
-                on_done(int(event.get("step") or 0))
+                on_done(int(event.get("step") or 0), int(event.get("total") or 0))
             elif event.get("event") == "error":
                 reported["error"] = str(event.get("message", ""))
 
@@ -228,11 +228,9 @@ def round_execute(round_id: int) -> GenerationRound | None:
         prompts = _pick_prompts(generation)
         if not prompts:
             raise Stopped(RunStatus.FAILED, "No prompts to generate for (check the split).")
-        generation.total = len(prompts)
-        GenerationRound.objects.filter(pk=generation.pk).update(total=generation.total)
-
-        def on_done(done):
-            GenerationRound.objects.filter(pk=generation.pk).update(done=done)
+        def on_done(done, total):
+            generation.done, generation.total = done, total
+            GenerationRound.objects.filter(pk=generation.pk).update(done=done, total=total)
 
         rows, metrics = generate_texts(
             base_model=generation.project.base_model, prompts=prompts, producers=_producers(generation),
@@ -240,8 +238,8 @@ def round_execute(round_id: int) -> GenerationRound | None:
             batch_size=config["batch_size"], run_dir=round_dir_for(generation), on_done=on_done,
             timeout_minutes=config["timeout_minutes"],
         )
-        generation.metrics = {**metrics, **_create_tasks(generation, rows)}
-        generation.done = generation.total
+        generation.metrics = {**metrics, **_create_tasks(generation, rows), "prompts": len(prompts)}
+        generation.done = generation.total = len(rows)
         return _finish(generation, RunStatus.SUCCEEDED)
     except Stopped as stop:
         return _finish(generation, stop.status, stop.reason)
