@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from feedback.api.views import exports, labelling, labels, projects, tokens
+from feedback.api.views import exports, labelling, labels, leaderboard, projects, tokens
 
 app_name = "api"
 
@@ -21,6 +21,7 @@ v1 = [
     path("projects/<slug:slug>/export/manifest/", exports.ExportManifest.as_view(), name="export_manifest"),
     path("projects/<slug:slug>/snapshots/", exports.SnapshotList.as_view(), name="snapshots"),
     path("projects/<slug:slug>/snapshots/<int:snapshot_id>/<str:name>", exports.SnapshotFile.as_view(), name="snapshot_file"),
+    path("projects/<slug:slug>/leaderboard/", leaderboard.Leaderboard.as_view(), name="leaderboard"),
     path("token/", tokens.MyToken.as_view(), name="token"),
 ]
 

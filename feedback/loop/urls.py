@@ -14,4 +14,5 @@ urlpatterns = [
     path("p/<slug:slug>/adapters/rollback/", views.rollback, name="rollback"),
     path("p/<slug:slug>/generate/", views.generate, name="generate"),
     path("p/<slug:slug>/rounds/<int:pk>/", views.round_detail, name="round"),
+    path("p/<slug:slug>/leaderboard/", views.leaderboard_page, name="leaderboard"),
 ]

@@ -7,6 +7,8 @@ from django.views.decorators.http import require_POST
 
 from feedback.labelling.access import project_view
 from feedback.labelling.models import Role
+from feedback.charts.svg import bar_chart
+from feedback.loop.leaderboard_data import leaderboard
 from feedback.loop.models import AdapterStatus, AdapterVersion, GenerationRound, TrainingRun
 from feedback.loop.selectors import adapters_with_lineage, eval_table, run_charts
 from feedback.loop.services.adapters import AdapterError, adapter_promote, adapter_rollback
@@ -129,3 +131,11 @@ def generate(request, project):
         return redirect("loop:adapters", slug=project.slug)
     messages.success(request, f"Generation round {generation.pk} queued on the training worker.")
     return redirect("loop:round", slug=project.slug, pk=generation.pk)
+
+
+@project_view(min_role=Role.REVIEWER)
+def leaderboard_page(request, project):
+    rows = leaderboard(project)
+    chart = bar_chart([(row["version"], row["win_rate"]) for row in rows if row["win_rate"] is not None],
+                      title="Share of comparisons won (ties count half)", maximum=1.0)
+    return render(request, "loop/leaderboard.html", {"project": project, "nav": "leaderboard", "rows": rows, "chart": chart})
