@@ -9,4 +9,5 @@ urlpatterns = [
     path("api/", include("feedback.api.urls")),
     path("", include("feedback.labelling.urls")),
     path("", include("feedback.loop.urls")),
+    path("", include("feedback.quality.urls")),
 ]

@@ -15,6 +15,12 @@ class CodebookNotAcknowledged(LabellingError):
     status_code = 409
 
 
+class QuizNotPassed(LabellingError):
+    """The codebook version carries a quiz the annotator has not passed yet."""
+
+    status_code = 409
+
+
 class AssignmentGone(LabellingError):
     """The lease expired and the slot went to someone else, or the task is closed."""
 

@@ -29,7 +29,7 @@ class Comparisons:
         self.first.append(a), self.second.append(b), self.score.append(score)
 
 
-def _producers_by_task(project: Project) -> dict[int, dict[int, str]]:
+def producers_by_task(project: Project) -> dict[int, dict[int, str]]:
     links = TaskCandidate.objects.filter(task__project=project).values_list(
         "task_id", "position", "candidate__producer_kind", "candidate__producer_name", "candidate__adapter__version"
     )
@@ -42,7 +42,7 @@ def _producers_by_task(project: Project) -> dict[int, dict[int, str]]:
 def comparisons_for(project: Project) -> Comparisons:
     """Pair labels between different producers (ties count half; both-bad is skipped),
     the pairs rankings imply, and thumbs per producer."""
-    producers = _producers_by_task(project)
+    producers = producers_by_task(project)
     found = Comparisons()
     labels = Label.objects.filter(task__project=project).values_list("task_id", "kind", "answer")
     for task_id, kind, answer in labels.iterator(chunk_size=5000):

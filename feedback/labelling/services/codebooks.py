@@ -2,6 +2,7 @@
 from django.db import transaction
 from django.db.models import Max
 
+from feedback.labelling.errors import QuizNotPassed
 from feedback.labelling.models import CodebookAcknowledgement, CodebookVersion, Project
 
 
@@ -40,6 +41,18 @@ def codebook_activate(*, codebook: CodebookVersion) -> CodebookVersion:
     return codebook
 
 
+def quiz_passed(user, codebook: CodebookVersion) -> bool:
+    """True when the version has no quiz, or the user passed it (feedback.quality)."""
+    if not codebook.quiz_questions.exists():
+        return True
+    return codebook.quiz_attempts.filter(user=user, passed=True).exists()
+
+
 def codebook_acknowledge(*, user, codebook: CodebookVersion) -> CodebookAcknowledgement:
+    """Record that the user read this version. A version with an onboarding quiz is only
+    acknowledged once the quiz is passed, so every labelling gate (page, API, submit)
+    that checks the acknowledgement also enforces the quiz."""
+    if not quiz_passed(user, codebook):
+        raise QuizNotPassed(f"Pass the quiz for codebook v{codebook.version} before labelling under it.")
     ack, _ = CodebookAcknowledgement.objects.get_or_create(user=user, codebook=codebook)
     return ack

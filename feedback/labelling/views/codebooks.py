@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from feedback.labelling.access import project_view
+from feedback.labelling.errors import QuizNotPassed
 from feedback.labelling.forms import CodebookForm
 from feedback.labelling.models import Role
 from feedback.labelling.selectors import active_codebook, has_acknowledged, render_markdown
@@ -30,6 +31,7 @@ def codebook_page(request, project, version=None):
             "codebook_html": render_markdown(codebook.text) if codebook else "",
             "versions": versions,
             "acknowledged": has_acknowledged(request.user, codebook),
+            "quiz": list(codebook.quiz_questions.all()) if codebook else [],
             "next": request.GET.get("next", ""),
         },
     )
@@ -42,7 +44,11 @@ def codebook_acknowledge_view(request, project):
     if codebook is None or str(codebook.version) != request.POST.get("version"):
         messages.warning(request, "The codebook changed while you were reading it; here is the newest version.")
         return redirect("labelling:codebook", slug=project.slug)
-    codebook_acknowledge(user=request.user, codebook=codebook)
+    try:
+        codebook_acknowledge(user=request.user, codebook=codebook)
+    except QuizNotPassed as error:
+        messages.warning(request, str(error))
+        return redirect("labelling:codebook", slug=project.slug)
     messages.success(request, f"Codebook v{codebook.version} acknowledged.")
     if request.POST.get("next") == "label":
         return redirect("labelling:label", slug=project.slug)

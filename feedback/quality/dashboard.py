@@ -1,0 +1,183 @@
+"""The reviewer dashboard's numbers, from one pass over the filtered labels.
+
+Agreement is Krippendorff's alpha (nominal) on comparable values: the pair choice, the
+top-ranked response, each response's thumb. Annotator flags follow the project's
+QualitySettings bounds; annotators with too few labels are shown but never flagged.
+"""
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from statistics import median
+
+from feedback.labelling.models import Label, Membership, Project, Tier
+from feedback.loop.leaderboard_data import producers_by_task
+from feedback.quality.metrics import krippendorff_alpha, percent_agreement
+from feedback.quality.models import Adjudication, QualitySettings
+from feedback.quality.reliability import pair_choice, reliability_by_annotator
+
+NEXT_TIER = {Tier.TRAINEE: Tier.REGULAR, Tier.REGULAR: Tier.EXPERT}
+
+
+@dataclass
+class Filters:
+    codebook_version: int | None = None
+    since: object = None
+    until: object = None
+
+    def apply(self, labels):
+        if self.codebook_version:
+            labels = labels.filter(codebook__version=self.codebook_version)
+        if self.since:
+            labels = labels.filter(created_at__gte=self.since)
+        if self.until:
+            labels = labels.filter(created_at__lt=self.until)
+        return labels
+
+
+@dataclass
+class AnnotatorRow:
+    user_id: int
+    username: str
+    tier: str = ""
+    labels: int = 0
+    median_seconds: float | None = None
+    majority_agreement: float | None = None
+    gold_accuracy: float | None = None
+    gold_total: int = 0
+    thumbs_up_share: float | None = None
+    first_shown_wins: float | None = None
+    flags: list = field(default_factory=list)
+    suggested_tier: str | None = None
+
+
+def _units(rows) -> tuple[list, list]:
+    """(unit, value) pairs for alpha: thumbs give one unit per (task, response)."""
+    units, values = [], []
+    for task_id, kind, answer in rows:
+        if kind == "thumbs":
+            for position, thumb in (answer.get("thumbs") or {}).items():
+                units.append(f"{task_id}:{position}"), values.append(thumb)
+        else:
+            value = pair_choice(kind, answer)
+            if value is not None:
+                units.append(str(task_id)), values.append(value)
+    return units, values
+
+
+def agreement(rows) -> dict:
+    units, values = _units(rows)
+    alpha = krippendorff_alpha(units, values) if units else float("nan")
+    return {"alpha": None if alpha != alpha else round(alpha, 3),
+            "percent": None if not units else _nan_none(percent_agreement(units, values)), "labels": len(rows)}
+
+
+def _nan_none(value):
+    return None if value != value else round(value, 3)
+
+
+def _week(moment):
+    day = moment.date()
+    return day - timedelta(days=day.weekday())
+
+
+def dashboard(project: Project, filters: Filters) -> dict:
+    bounds = QualitySettings.objects.filter(project=project).first() or QualitySettings(project=project)
+    labels = filters.apply(Label.objects.filter(task__project=project))
+    rows = list(labels.values_list("task_id", "kind", "answer", "annotator_id", "annotator__username", "display_order",
+                                   "time_spent_ms", "created_at", "codebook__version", "task__calibration_for_id"))
+    by_kind, by_version, by_week, calibration = defaultdict(list), defaultdict(list), defaultdict(list), []
+    per_user = defaultdict(lambda: {"times": [], "thumbs": [0, 0], "first": [0, 0]})
+    project_thumbs = [0, 0]
+    producers = producers_by_task(project)
+    thumbs_by_producer = defaultdict(lambda: [0, 0])
+    active = project.codebooks.filter(is_active=True).values_list("pk", flat=True).first()
+    for task_id, kind, answer, user_id, _, shown, spent, created, version, calibration_for in rows:
+        item = (task_id, kind, answer)
+        by_kind[kind].append(item), by_version[version].append(item), by_week[_week(created)].append(item)
+        if calibration_for and calibration_for == active:
+            calibration.append(item)
+        stats = per_user[user_id]
+        stats["times"].append(spent / 1000)
+        if kind == "thumbs":
+            for position, thumb in (answer.get("thumbs") or {}).items():
+                up = thumb == "up"
+                stats["thumbs"][0] += up
+                stats["thumbs"][1] += 1
+                project_thumbs[0] += up
+                project_thumbs[1] += 1
+                key = producers.get(task_id, {}).get(int(position))
+                if key:
+                    thumbs_by_producer[key][0] += up
+                    thumbs_by_producer[key][1] += 1
+        elif kind == "pair" and answer.get("choice") in ("A", "B") and shown:
+            stats["first"][0] += answer["choice"] == "AB"[shown[0]]
+            stats["first"][1] += 1
+    project_share = project_thumbs[0] / project_thumbs[1] if project_thumbs[1] else None
+    reliability = reliability_by_annotator(project, labels)
+    members = dict(Membership.objects.filter(project=project).values_list("user_id", "tier"))
+    names = {user_id: name for _, _, _, user_id, name, *_ in rows}
+    annotators = []
+    for user_id, stats in per_user.items():
+        rel = reliability.get(user_id)
+        row = AnnotatorRow(user_id=user_id, username=names[user_id], tier=members.get(user_id, ""),
+                           labels=len(stats["times"]), median_seconds=round(median(stats["times"]), 1))
+        if rel:
+            row.majority_agreement = _nan_none(rel.majority_agreement if rel.majority_agreement is not None else float("nan"))
+            row.gold_accuracy = _nan_none(rel.gold_accuracy if rel.gold_accuracy is not None else float("nan"))
+            row.gold_total = rel.gold_total
+        if stats["thumbs"][1]:
+            row.thumbs_up_share = round(stats["thumbs"][0] / stats["thumbs"][1], 3)
+        if stats["first"][1]:
+            row.first_shown_wins = round(stats["first"][0] / stats["first"][1], 3)
+        _flag(row, bounds, project_share)
+        annotators.append(row)
+    annotators.sort(key=lambda r: (-len(r.flags), r.username))
+    return {
+        "overall": agreement([(t, k, a) for t, k, a, *_ in rows]),
+        "by_kind": {kind: agreement(items) for kind, items in sorted(by_kind.items())},
+        "by_version": {version: agreement(items) for version, items in sorted(by_version.items())},
+        "by_week": [(week, agreement(items)) for week, items in sorted(by_week.items())],
+        "calibration": agreement(calibration) if calibration else None,
+        "annotators": annotators,
+        "project_thumbs_up": None if project_share is None else round(project_share, 3),
+        "thumbs_by_producer": sorted(((key, up / total, total) for key, (up, total) in thumbs_by_producer.items()),
+                                     key=lambda item: -item[1]),
+        "disputed": disputed_tasks(rows),
+        "bounds": bounds,
+    }
+
+
+def _flag(row: AnnotatorRow, bounds: QualitySettings, project_share: float | None) -> None:
+    if row.labels < bounds.min_labels_for_flags:
+        return
+    if row.thumbs_up_share is not None and project_share is not None and abs(row.thumbs_up_share - project_share) > bounds.max_thumbs_up_gap:
+        row.flags.append(f"thumbs-up {row.thumbs_up_share:.0%} vs project {project_share:.0%}")
+    if row.first_shown_wins is not None and not bounds.position_bias_low <= row.first_shown_wins <= bounds.position_bias_high:
+        row.flags.append(f"first-shown wins {row.first_shown_wins:.0%}")
+    if row.majority_agreement is not None and row.majority_agreement < bounds.min_agreement:
+        row.flags.append(f"agrees with the majority {row.majority_agreement:.0%}")
+    if row.gold_accuracy is not None and row.gold_accuracy < bounds.min_gold_accuracy:
+        row.flags.append(f"gold accuracy {row.gold_accuracy:.0%}")
+    if (row.tier in NEXT_TIER and not row.flags and row.gold_accuracy is not None
+            and row.gold_accuracy >= bounds.promote_gold_accuracy and (row.majority_agreement or 0) >= bounds.promote_agreement):
+        row.suggested_tier = NEXT_TIER[row.tier]
+
+
+def disputed_tasks(rows, limit: int = 10) -> list[dict]:
+    """Pair and rank tasks whose most common answer has the smallest share."""
+    votes = defaultdict(list)
+    for task_id, kind, answer, *_ in rows:
+        if kind in ("pair", "rank"):
+            votes[task_id].append(pair_choice(kind, answer))
+    disputed = []
+    for task_id, values in votes.items():
+        if len(values) < 2:
+            continue
+        top = Counter(values).most_common(1)[0][1]
+        disputed.append({"task_id": task_id, "labels": len(values), "majority_share": round(top / len(values), 3),
+                         "answers": dict(Counter(values))})
+    disputed.sort(key=lambda d: (d["majority_share"], -d["labels"]))
+    adjudicated = set(Adjudication.objects.filter(task_id__in=[d["task_id"] for d in disputed[:limit]]).values_list("task_id", flat=True))
+    for item in disputed[:limit]:
+        item["adjudicated"] = item["task_id"] in adjudicated
+    return disputed[:limit]

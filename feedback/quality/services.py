@@ -1,0 +1,44 @@
+"""Acting on label quality: adjudication, gold items, tiers."""
+from django.db import transaction
+from django.utils import timezone
+
+from feedback.labelling.models import Membership, Task, Tier
+from feedback.labelling.services.labels import validate_answer
+from feedback.quality.models import Adjudication
+
+
+@transaction.atomic
+def adjudicate(*, task: Task, reviewer, answer: dict, note: str = "", make_gold: bool = False) -> Adjudication:
+    """Record (or replace) the final answer for a task; exports use it over the majority.
+    With make_gold the task also becomes a gold item with that answer."""
+    answer = validate_answer(task.kind, task.candidate_count, answer)
+    adjudication, created = Adjudication.objects.get_or_create(
+        task=task, defaults={"answer": answer, "reviewer": reviewer, "note": note}
+    )
+    if not created:
+        adjudication.answer, adjudication.reviewer, adjudication.note = answer, reviewer, note
+        adjudication.updated_at = timezone.now()
+        adjudication.save()
+    if make_gold:
+        gold_mark(task=task, answer=answer)
+    return adjudication
+
+
+def gold_mark(*, task: Task, answer: dict | None) -> Task:
+    """Make a task a gold item with its expected answer (None: no longer gold). Gold
+    items are served to every annotator at the project's gold rate, looking like any task."""
+    if answer is None:
+        Task.objects.filter(pk=task.pk).update(is_gold=False, gold_answer=None)
+    else:
+        answer = validate_answer(task.kind, task.candidate_count, answer)
+        Task.objects.filter(pk=task.pk).update(is_gold=True, gold_answer=answer)
+    task.refresh_from_db()
+    return task
+
+
+def tier_apply(*, membership: Membership, tier: str) -> Membership:
+    if tier not in Tier.values:
+        raise ValueError(f"tier: one of {', '.join(Tier.values)}")
+    Membership.objects.filter(pk=membership.pk).update(tier=tier)
+    membership.refresh_from_db()
+    return membership

@@ -1,0 +1,87 @@
+"""Dashboard numbers and flags on constructed annotators whose faults are known."""
+import pytest
+
+from feedback.labelling.models import Membership, Task, Tier
+from feedback.labelling.services.imports import import_jsonl
+from feedback.quality.dashboard import Filters, dashboard
+from feedback.quality.models import QualitySettings
+from tests.conftest import jsonl_lines
+from tests.support.labels import make_label
+
+
+def tasks(project, n, kind, prefix):
+    import_jsonl(project=project, lines=jsonl_lines([
+        {"external_id": f"{prefix}-{i}", "prompt": f"Q {i}?", "kind": kind,
+         "candidates": [{"text": f"a{i}", "producer": "m1"}, {"text": f"b{i}", "producer": "m2"}]} for i in range(n)]))
+    return list(Task.objects.filter(project=project, prompt__external_id__startswith=f"{prefix}-").order_by("id"))
+
+
+def label(task, user, codebook, answer, shown):
+    made = make_label(task, user, codebook, answer)
+    made.display_order = shown
+    made.save(update_fields=["display_order"])
+    return made
+
+
+@pytest.fixture
+def crowd(project, codebook, make_user):
+    QualitySettings.objects.create(project=project, min_labels_for_flags=10)
+    users = {name: make_user(name, project=project) for name in ("ann", "ben", "cat", "yes_man", "lefty")}
+    pairs, thumbs = tasks(project, 20, "pair", "p"), tasks(project, 20, "thumbs", "t")
+    for i, task in enumerate(pairs):
+        shown = [0, 1] if i % 2 == 0 else [1, 0]
+        truth = "A" if i % 3 else "B"
+        for name in ("ann", "ben", "cat", "yes_man"):
+            label(task, users[name], codebook, {"choice": truth, "strength": None}, shown)
+        # lefty always picks whichever response was shown first
+        label(task, users["lefty"], codebook, {"choice": "AB"[shown[0]], "strength": None}, shown)
+    for i, task in enumerate(thumbs):
+        verdict = {"0": "up", "1": "down"} if i % 2 else {"0": "down", "1": "down"}
+        for name in ("ann", "ben", "cat", "lefty"):
+            label(task, users[name], codebook, {"thumbs": verdict}, [0, 1])
+        label(task, users["yes_man"], codebook, {"thumbs": {"0": "up", "1": "up"}}, [0, 1])
+    return users
+
+
+def test_skew_and_position_bias_are_flagged_and_no_one_else(project, crowd):
+    rows = {row.username: row for row in dashboard(project, Filters())["annotators"]}
+    assert rows["yes_man"].thumbs_up_share == 1.0
+    assert any("thumbs-up 100%" in flag for flag in rows["yes_man"].flags)
+    assert rows["lefty"].first_shown_wins == 1.0 and any("first-shown wins" in f for f in rows["lefty"].flags)
+    assert rows["ann"].first_shown_wins == 0.45 and rows["ann"].flags == []  # 9 of 20 by construction
+    assert rows["ann"].majority_agreement == 1.0 and rows["ann"].labels == 40
+    assert all(rows[name].flags == [] for name in ("ann", "ben", "cat"))
+
+
+def test_agreement_by_kind_and_disputed_tasks(project, crowd):
+    data = dashboard(project, Filters())
+    assert set(data["by_kind"]) == {"pair", "thumbs"} and data["overall"]["labels"] == 200
+    assert 0 < data["by_kind"]["pair"]["alpha"] < 1
+    assert data["disputed"][0]["majority_share"] == 0.8  # lefty disagrees on half the pairs: 4 of 5
+    assert data["project_thumbs_up"] == pytest.approx((4 * 10 + 20 * 2) / 200)
+
+
+def test_annotators_below_the_label_minimum_are_never_flagged(project, crowd):
+    QualitySettings.objects.filter(project=project).update(min_labels_for_flags=1000)
+    assert all(row.flags == [] for row in dashboard(project, Filters())["annotators"])
+
+
+def test_tier_suggested_from_gold_accuracy_and_agreement(project, crowd, codebook):
+    gold = tasks(project, 3, "pair", "g")
+    for task in gold:
+        Task.objects.filter(pk=task.pk).update(is_gold=True, gold_answer={"choice": "A", "strength": None})
+        label(task, crowd["ann"], codebook, {"choice": "A", "strength": None}, [0, 1])
+        label(task, crowd["ben"], codebook, {"choice": "B", "strength": None}, [0, 1])
+    Membership.objects.filter(user=crowd["ann"]).update(tier=Tier.TRAINEE)
+    rows = {row.username: row for row in dashboard(project, Filters())["annotators"]}
+    assert rows["ann"].gold_accuracy == 1.0 and rows["ann"].suggested_tier == Tier.REGULAR
+    assert rows["ben"].gold_accuracy == 0.0 and rows["ben"].suggested_tier is None
+    assert any("gold accuracy 0%" in flag for flag in rows["ben"].flags)
+
+
+def test_filters_by_codebook_version(project, crowd, admin_user):
+    from feedback.labelling.services.codebooks import codebook_publish
+
+    codebook_publish(project=project, text="v2 rules", author=admin_user)
+    assert dashboard(project, Filters(codebook_version=2))["overall"]["labels"] == 0
+    assert dashboard(project, Filters(codebook_version=1))["overall"]["labels"] == 200
