@@ -64,9 +64,8 @@ class RunSpec:
         return self.path.parent
 
 
-def load_spec(spec_path: str | Path) -> RunSpec:
-    """Read and check RUN_DIR/spec.json. Hyperparameters are checked later, against the
-    algorithm's own dataclass (see `build_hyperparameters`)."""
+def read_spec_object(spec_path: str | Path, allowed_keys) -> tuple[Path, dict]:
+    """(resolved path, the JSON object) of a spec file, with only `allowed_keys`."""
     path = Path(spec_path).resolve()
     if not path.is_file():
         raise SpecError(f"spec file not found: {path}")
@@ -76,20 +75,28 @@ def load_spec(spec_path: str | Path) -> RunSpec:
         raise SpecError(f"{path.name} is not valid JSON: {e}") from None
     if not isinstance(raw, dict):
         raise SpecError(f"{path.name} must hold a JSON object")
-
-    unknown = sorted(set(raw) - set(SPEC_KEYS))
+    unknown = sorted(set(raw) - set(allowed_keys))
     if unknown:
-        raise SpecError(f"unknown spec key(s): {', '.join(unknown)} (allowed: {', '.join(SPEC_KEYS)})")
+        raise SpecError(f"unknown spec key(s): {', '.join(unknown)} (allowed: {', '.join(allowed_keys)})")
+    return path, raw
 
+
+def base_model_of(raw: dict, folder: Path) -> str:
+    base_model = raw.get("base_model")
+    if not isinstance(base_model, str) or not base_model.strip():
+        raise SpecError("base_model must be a model name such as 'demo' or a local directory")
+    return str(_relative_to(folder, base_model)) if _looks_like_path(base_model) else base_model
+
+
+def load_spec(spec_path: str | Path) -> RunSpec:
+    """Read and check RUN_DIR/spec.json. Hyperparameters are checked later, against the
+    algorithm's own dataclass (see `build_hyperparameters`)."""
+    path, raw = read_spec_object(spec_path, SPEC_KEYS)
     algorithm = raw.get("algorithm")
     if algorithm not in ALGORITHMS:
         raise SpecError(f"unknown algorithm {algorithm!r}: expected one of {', '.join(ALGORITHMS)}")
 
-    base_model = raw.get("base_model")
-    if not isinstance(base_model, str) or not base_model.strip():
-        raise SpecError("base_model must be a model name such as 'demo' or a local directory")
-    if _looks_like_path(base_model):
-        base_model = str(_relative_to(path.parent, base_model))
+    base_model = base_model_of(raw, path.parent)
 
     device = raw.get("device", "auto")
     if device not in DEVICES:

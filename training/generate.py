@@ -6,6 +6,12 @@ left so every row's new tokens start at the same column, one forward batch per s
 the whole batch. Adapters are loaded with PEFT onto the same base and switched with
 set_adapter; the base producer runs with the adapters disabled. See generate_spec.py
 for the contract.
+
+Sampling is exactly what each candidate records: temperature and top_p (transformers'
+default top_k of 50 is switched off), torch.manual_seed(seed) before every batch;
+temperature 0 is greedy. Progress events count candidates written so far ("step") out of
+prompts × producers × samples ("total"). generate_metrics.json counts new tokens up to and
+including each row's end-of-sequence token (the padding after it is not generated work).
 """
 from __future__ import annotations
 
@@ -27,6 +33,8 @@ def generate(spec_path: str | Path, stdout=None) -> dict:
     if not is_demo_name(spec.base_model):
         check_local_model_dir(spec.base_model)
     run_dir = spec.run_dir
+    for stale in (CANDIDATES, METRICS):  # a retried run's outputs are its own or none
+        (run_dir / stale).unlink(missing_ok=True)
     writer = ProgressWriter(run_dir / "progress.jsonl", stdout)
     tmp = run_dir / f".{CANDIDATES}.tmp"
     try:
@@ -68,9 +76,25 @@ def batches(prompt_ids: list, lengths: list[int], size: int) -> list[list[int]]:
     return [order[i : i + size] for i in range(0, len(order), size)]
 
 
+def encode_prompts(tokenizer, conversations: list[list[dict]]) -> list[list[int]]:
+    """Token ids of each conversation through the chat template, ready for the reply."""
+    encoded = []
+    for messages in conversations:
+        ids = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=True)
+        encoded.append(list(ids["input_ids"]))
+    return encoded
+
+
+def sampling_kwargs(sample) -> dict:
+    if sample.temperature > 0:
+        return {"do_sample": True, "temperature": sample.temperature, "top_p": sample.top_p, "top_k": 0}
+    return {"do_sample": False}
+
+
 def generate_batch(model, tokenizer, encoded: list[list[int]], sample, max_new_tokens: int, device: str,
                    min_new_tokens: int = 0) -> tuple[list[str], int]:
-    """One `generate` call for a batch of tokenized prompts: (texts, new tokens)."""
+    """One `generate` call for a batch of tokenized prompts, padded on the left:
+    (texts of the new tokens only, number of new tokens generated)."""
     import torch
 
     width = max(len(ids) for ids in encoded)
@@ -78,14 +102,31 @@ def generate_batch(model, tokenizer, encoded: list[list[int]], sample, max_new_t
     input_ids = torch.tensor([[pad] * (width - len(ids)) + ids for ids in encoded], device=device)
     attention = torch.tensor([[0] * (width - len(ids)) + [1] * len(ids) for ids in encoded], device=device)
     torch.manual_seed(sample.seed)
-    sampling = {"do_sample": True, "temperature": sample.temperature, "top_p": sample.top_p} if sample.temperature > 0 else {"do_sample": False}
     with torch.inference_mode():
         output = model.generate(input_ids=input_ids, attention_mask=attention, max_new_tokens=max_new_tokens,
-                                min_new_tokens=min_new_tokens, pad_token_id=pad, **sampling)
+                                min_new_tokens=min_new_tokens, pad_token_id=pad, **sampling_kwargs(sample))
     new = output[:, width:]
     texts = tokenizer.batch_decode(new, skip_special_tokens=True)
-    produced = int((new != pad).sum()) if pad != tokenizer.eos_token_id else int(new.numel())
-    return [t.strip() for t in texts], produced
+    return [t.strip() for t in texts], count_new_tokens(new, _eos_ids(model, tokenizer))
+
+
+def _eos_ids(model, tokenizer) -> list[int]:
+    eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    if eos is None:
+        eos = tokenizer.eos_token_id
+    return [] if eos is None else ([eos] if isinstance(eos, int) else list(eos))
+
+
+def count_new_tokens(new, eos_ids: list[int]) -> int:
+    """Tokens generated per row up to and including its first end-of-sequence token; a
+    finished row is padded (often with the eos id itself) while the others go on."""
+    import torch
+
+    if not eos_ids or new.numel() == 0:
+        return int(new.numel())
+    is_eos = torch.isin(new, torch.tensor(eos_ids, device=new.device))
+    lengths = torch.where(is_eos.any(dim=1), is_eos.int().argmax(dim=1) + 1, new.shape[1])
+    return int(lengths.sum())
 
 
 def _generate(spec: GenerateSpec, writer: ProgressWriter, tmp: Path) -> dict:
@@ -94,9 +135,7 @@ def _generate(spec: GenerateSpec, writer: ProgressWriter, tmp: Path) -> dict:
     started = time.time()
     writer.phase("loading")
     plan, tokenizer, model = _load(spec)
-    encoded = [tokenizer.apply_chat_template(row["messages"], add_generation_prompt=True, tokenize=True)
-               for row in spec.prompts]
-    encoded = [list(ids["input_ids"] if isinstance(ids, dict) or hasattr(ids, "keys") else ids) for ids in encoded]
+    encoded = encode_prompts(tokenizer, [row["messages"] for row in spec.prompts])
     groups = batches([row["prompt_id"] for row in spec.prompts], [len(ids) for ids in encoded], spec.batch_size)
     total = len(spec.prompts) * len(spec.producers) * len(spec.samples)
     writer.phase("generating")

@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import DEVICES, SpecError, _existing_file, _looks_like_path, _relative_to
+from .config import DEVICES, SpecError, _existing_file, _relative_to, base_model_of, read_spec_object
 
 KEYS = ("base_model", "prompts_file", "producers", "samples", "max_new_tokens", "batch_size", "device")
 
@@ -107,23 +107,8 @@ def _samples(raw) -> list[Sample]:
 
 
 def load_generate_spec(spec_path: str | Path) -> GenerateSpec:
-    path = Path(spec_path).resolve()
-    if not path.is_file():
-        raise SpecError(f"spec file not found: {path}")
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise SpecError(f"{path.name} is not valid JSON: {e}") from None
-    if not isinstance(raw, dict):
-        raise SpecError(f"{path.name} must hold a JSON object")
-    unknown = sorted(set(raw) - set(KEYS))
-    if unknown:
-        raise SpecError(f"unknown spec key(s): {', '.join(unknown)} (allowed: {', '.join(KEYS)})")
-    base_model = raw.get("base_model")
-    if not isinstance(base_model, str) or not base_model.strip():
-        raise SpecError("base_model must be a model name such as 'demo' or a local directory")
-    if _looks_like_path(base_model):
-        base_model = str(_relative_to(path.parent, base_model))
+    path, raw = read_spec_object(spec_path, KEYS)
+    base_model = base_model_of(raw, path.parent)
     device = raw.get("device", "auto")
     if device not in DEVICES:
         raise SpecError(f"unknown device {device!r}: expected one of {', '.join(DEVICES)}")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from statistics import median
 
+from feedback.exports.filters import ExportFilters
 from feedback.labelling.models import Label, Membership, Project, Tier
 from feedback.loop.leaderboard_data import producers_by_task
 from feedback.quality.metrics import krippendorff_alpha, percent_agreement
@@ -16,22 +17,6 @@ from feedback.quality.models import Adjudication, QualitySettings
 from feedback.quality.reliability import pair_choice, reliability_by_annotator
 
 NEXT_TIER = {Tier.TRAINEE: Tier.REGULAR, Tier.REGULAR: Tier.EXPERT}
-
-
-@dataclass
-class Filters:
-    codebook_version: int | None = None
-    since: object = None
-    until: object = None
-
-    def apply(self, labels):
-        if self.codebook_version:
-            labels = labels.filter(codebook__version=self.codebook_version)
-        if self.since:
-            labels = labels.filter(created_at__gte=self.since)
-        if self.until:
-            labels = labels.filter(created_at__lt=self.until)
-        return labels
 
 
 @dataclass
@@ -80,7 +65,8 @@ def _week(moment):
     return day - timedelta(days=day.weekday())
 
 
-def dashboard(project: Project, filters: Filters) -> dict:
+def dashboard(project: Project, filters: ExportFilters) -> dict:
+    """`filters`: the same label filters as exports (codebook versions, dates, tiers, split)."""
     bounds = QualitySettings.objects.filter(project=project).first() or QualitySettings(project=project)
     labels = filters.apply(Label.objects.filter(task__project=project))
     rows = list(labels.values_list("task_id", "kind", "answer", "annotator_id", "annotator__username", "display_order",

@@ -10,17 +10,18 @@ from feedback.labelling.access import project_view
 from feedback.labelling.errors import InvalidAnswer
 from feedback.labelling.models import Membership, Role, Task
 from feedback.labelling.selectors import active_codebook
-from feedback.quality.dashboard import Filters, dashboard
+from feedback.exports.filters import ExportFilters
+from feedback.quality.dashboard import dashboard
 from feedback.quality.forms import AdjudicationForm
 from feedback.quality.models import Adjudication
 from feedback.quality.quiz import quiz_submit
 from feedback.quality.services import adjudicate, tier_apply
 
 
-def _filters(request) -> Filters:
+def _filters(request) -> ExportFilters:
     version = request.GET.get("codebook_version", "")
-    return Filters(
-        codebook_version=int(version) if version.isdigit() else None,
+    return ExportFilters(
+        codebook_versions=[int(version)] if version.isdigit() else [],
         since=parse_date(request.GET.get("since", "") or "") or None,
         until=parse_date(request.GET.get("until", "") or "") or None,
     )

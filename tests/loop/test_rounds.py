@@ -6,6 +6,7 @@ from feedback.labelling.models import Candidate, ProducerKind, Task, TaskKind
 from feedback.loop.models import AdapterStatus, AdapterVersion, GenerationRound, RunStatus
 from feedback.loop.services.rounds import RoundError, round_config, round_execute, round_request
 from tests.conftest import jsonl_lines
+from tests.support.models import save_random_lora
 
 
 @pytest.fixture
@@ -24,19 +25,7 @@ def prompts_project(project, codebook, tiny_model_dir, settings, model_cache):
 @pytest.fixture
 def lora_adapter(prompts_project, tiny_model_dir, settings):
     """A LoRA adapter with non-zero weights, registered as the promoted v1."""
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
-
-    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_model_dir),
-                           LoraConfig(r=4, target_modules="all-linear", task_type="CAUSAL_LM"))
-    torch.manual_seed(1)
-    with torch.no_grad():
-        for name, parameter in model.named_parameters():
-            if "lora_B" in name:
-                parameter.normal_(0, 0.5)
-    folder = settings.ARTIFACTS_DIR / "adapters" / "v1"
-    model.save_pretrained(folder)
+    folder = save_random_lora(tiny_model_dir, settings.ARTIFACTS_DIR / "adapters" / "v1")
     return AdapterVersion.objects.create(
         project=prompts_project, version=1, algorithm="dpo", base_model=prompts_project.base_model,
         directory=str(folder.relative_to(settings.ARTIFACTS_DIR)), weights_sha256="0" * 64,

@@ -3,7 +3,8 @@ import pytest
 
 from feedback.labelling.models import Membership, Task, Tier
 from feedback.labelling.services.imports import import_jsonl
-from feedback.quality.dashboard import Filters, dashboard
+from feedback.exports.filters import ExportFilters as Filters
+from feedback.quality.dashboard import dashboard
 from feedback.quality.models import QualitySettings
 from tests.conftest import jsonl_lines
 from tests.support.labels import make_label
@@ -83,5 +84,5 @@ def test_filters_by_codebook_version(project, crowd, admin_user):
     from feedback.labelling.services.codebooks import codebook_publish
 
     codebook_publish(project=project, text="v2 rules", author=admin_user)
-    assert dashboard(project, Filters(codebook_version=2))["overall"]["labels"] == 0
-    assert dashboard(project, Filters(codebook_version=1))["overall"]["labels"] == 200
+    assert dashboard(project, Filters(codebook_versions=[2]))["overall"]["labels"] == 0
+    assert dashboard(project, Filters(codebook_versions=[1]))["overall"]["labels"] == 200

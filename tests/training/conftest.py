@@ -20,16 +20,15 @@ def heldout_rows() -> list[dict]:
     return preference_rows(16, seed=1, start=1000)
 
 
-@pytest.fixture(scope="session")
-def dpo_run(tiny_model_dir, heldout_rows, tmp_path_factory) -> Path:
-    """One finished DPO run on the tiny model (in-process), shared by several tests."""
+def _finished_run(algorithm: str, tiny_model_dir, heldout_rows, tmp_path_factory) -> Path:
+    """A run trained in-process on the tiny model: 32 learnable pairs, the held-out rows."""
     from training_fixtures import TINY_HP, make_run_dir, preference_rows
 
     from training.run import train
 
     run_dir = make_run_dir(
-        tmp_path_factory.mktemp("dpo"),
-        algorithm="dpo",
+        tmp_path_factory.mktemp(algorithm),
+        algorithm=algorithm,
         base_model=str(tiny_model_dir),
         train_rows=preference_rows(32),
         eval_rows=heldout_rows,
@@ -37,22 +36,15 @@ def dpo_run(tiny_model_dir, heldout_rows, tmp_path_factory) -> Path:
     )
     train(run_dir / "spec.json")
     return run_dir
+
+
+@pytest.fixture(scope="session")
+def dpo_run(tiny_model_dir, heldout_rows, tmp_path_factory) -> Path:
+    """One finished DPO run, shared by several tests."""
+    return _finished_run("dpo", tiny_model_dir, heldout_rows, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
 def reward_run(tiny_model_dir, heldout_rows, tmp_path_factory) -> Path:
-    """One finished reward-model run on the tiny model, shared by several tests."""
-    from training_fixtures import TINY_HP, make_run_dir, preference_rows
-
-    from training.run import train
-
-    run_dir = make_run_dir(
-        tmp_path_factory.mktemp("reward"),
-        algorithm="reward",
-        base_model=str(tiny_model_dir),
-        train_rows=preference_rows(32),
-        eval_rows=heldout_rows,
-        hyperparameters=TINY_HP,
-    )
-    train(run_dir / "spec.json")
-    return run_dir
+    """One finished reward-model run, shared by several tests."""
+    return _finished_run("reward", tiny_model_dir, heldout_rows, tmp_path_factory)

@@ -5,6 +5,8 @@ import json
 import pytest
 from training_fixtures import run_cli, write_jsonl
 
+from tests.support.models import save_random_lora
+
 PROMPTS = [
     {"prompt_id": i, "messages": [{"role": "user", "content": text}]}
     for i, text in enumerate(["Hi.", "Tell me a long story about a dragon and a knight.", "Why is the sky blue?",
@@ -14,20 +16,7 @@ PROMPTS = [
 
 @pytest.fixture(scope="module")
 def nonzero_adapter(tiny_model_dir, tmp_path_factory):
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
-
-    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_model_dir),
-                           LoraConfig(r=4, target_modules="all-linear", task_type="CAUSAL_LM"))
-    torch.manual_seed(3)
-    with torch.no_grad():
-        for name, parameter in model.named_parameters():
-            if "lora_B" in name:
-                parameter.normal_(0, 0.5)
-    folder = tmp_path_factory.mktemp("adapter")
-    model.save_pretrained(folder)
-    return folder
+    return save_random_lora(tiny_model_dir, tmp_path_factory.mktemp("adapter"), seed=3)
 
 
 def spec(tmp_path, base, **overrides):
@@ -42,7 +31,8 @@ def spec(tmp_path, base, **overrides):
 def test_cli_writes_one_row_per_prompt_producer_and_sample(tmp_path, tiny_model_dir, nonzero_adapter, model_cache):
     path = spec(tmp_path, tiny_model_dir, producers=[{"name": "v1", "adapter": str(nonzero_adapter)},
                                                        {"name": "base", "adapter": None}],
-                samples=[{"temperature": 0.8, "top_p": 0.9, "seed": 1}, {"temperature": 0.8, "top_p": 0.9, "seed": 2}])
+                samples=[{"temperature": 0.8, "top_p": 0.9, "seed": 1}, {"temperature": 0.8, "top_p": 0.9, "seed": 2}],
+                batch_size=8)
     done = run_cli(["generate", str(path)], model_cache)
     assert done.returncode == 0, done.stderr[-2000:]
     rows = [json.loads(line) for line in (tmp_path / "candidates.jsonl").read_text().splitlines()]
@@ -56,6 +46,7 @@ def test_cli_writes_one_row_per_prompt_producer_and_sample(tmp_path, tiny_model_
     assert [e["step"] for e in events if e["event"] == "progress"][-1] == 20
     metrics = json.loads((tmp_path / "generate_metrics.json").read_text())
     assert metrics["candidates"] == 20 and metrics["tokens_per_second"] > 0 and metrics["device"] == "cpu"
+    assert 0 < metrics["new_tokens"] <= 20 * 6
     assert not list(tmp_path.glob(".*.tmp"))
 
 
@@ -65,6 +56,8 @@ def test_cli_writes_one_row_per_prompt_producer_and_sample(tmp_path, tiny_model_
     ({"samples": [{"temperature": -1}]}, "temperature must be"),
     ({"batch_size": 0}, "batch_size must be"),
     ({"colour": "red"}, "unknown spec key"),
+    ({"max_new_tokens": "many"}, "max_new_tokens must be"),
+    ({"prompts_file": "missing.jsonl"}, "prompts_file not found"),
 ])
 def test_bad_specs_exit_2_with_the_reason_and_write_nothing(tmp_path, tiny_model_dir, model_cache, change, message):
     done = run_cli(["generate", str(spec(tmp_path, tiny_model_dir, **change))], model_cache)
@@ -87,6 +80,41 @@ def test_batched_left_padded_generation_equals_one_at_a_time(tiny_model_dir):
     batched, _ = generate_batch(model, tokenizer, encoded, greedy, 8, "cpu")
     alone = [generate_batch(model, tokenizer, [ids], greedy, 8, "cpu")[0][0] for ids in encoded]
     assert batched == alone
+    warm = Sample(temperature=1.0, top_p=0.9, seed=7)  # a seed reproduces a sampled batch
+    assert generate_batch(model, tokenizer, encoded, warm, 8, "cpu") == generate_batch(model, tokenizer, encoded, warm, 8, "cpu")
+
+
+def test_new_tokens_are_counted_up_to_each_rows_end_of_sequence():
+    import torch
+
+    from training.generate import count_new_tokens
+
+    eos = 2  # the demo tokenizer pads with its eos token
+    new = torch.tensor([[5, 6, 2, 2, 2], [5, 6, 7, 8, 9], [2, 2, 2, 2, 2]])
+    assert count_new_tokens(new, [eos]) == 3 + 5 + 1
+    assert count_new_tokens(new, []) == 15
+
+
+def test_a_run_that_fails_midway_leaves_no_candidates(tmp_path, tiny_model_dir, monkeypatch):
+    import training.generate as module
+
+    real, calls = module.generate_batch, []
+
+    def fail_on_second_batch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("killed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "generate_batch", fail_on_second_batch)
+    (tmp_path / "candidates.jsonl").write_text("from an earlier attempt\n")
+    with pytest.raises(RuntimeError, match="killed"):
+        module.generate(spec(tmp_path, tiny_model_dir, batch_size=2))
+    assert len(calls) == 2  # the first batch's rows were written, to the temporary file only
+    assert not (tmp_path / "candidates.jsonl").exists() and not list(tmp_path.glob(".*.tmp"))
+    assert not (tmp_path / "generate_metrics.json").exists()
+    last = json.loads((tmp_path / "progress.jsonl").read_text().splitlines()[-1])
+    assert last["event"] == "error" and last["message"] == "killed"
 
 
 def test_adapters_swap_on_one_base_and_the_base_producer_is_the_plain_base(tmp_path, tiny_model_dir, nonzero_adapter):

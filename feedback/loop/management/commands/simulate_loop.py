@@ -2,7 +2,8 @@
 with numbers whether labels in → adapters out makes the model better at what the
 annotators prefer.
 
-Per rule, a fresh project with the demo prompts (no candidates). Each round:
+Per rule, a fresh project with 200 everyday prompts (simulation/prompts.jsonl, about a
+sixth held out by the prompts' fixed split). Each round:
 generation (promoted adapter vs its predecessor; round 1: two base samples) →
 simulated annotators label through the REST API → snapshot → DPO run → held-out
 evaluation → promotion gate. After each round the promoted adapter's win rate against
@@ -19,7 +20,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from feedback.labelling.management.commands.load_demo import DEMO_DIR
 from feedback.labelling.models import Label, Membership, Project, Role, Split, TaskKind
 from feedback.labelling.services.codebooks import codebook_publish
 from feedback.labelling.services.imports import import_jsonl
@@ -32,6 +32,7 @@ from feedback.loop.simulation.judging import win_rate_against_base
 from feedback.loop.simulation.rules import SHIPPED, rule_load
 from feedback.quality.metrics import krippendorff_alpha
 
+PROMPTS_FILE = Path(__file__).resolve().parents[2] / "simulation" / "prompts.jsonl"
 CPU_HYPERPARAMETERS = {"num_train_epochs": 2, "per_device_train_batch_size": 4, "max_length": 192,
                        "learning_rate": 3e-4, "beta": 0.1}
 
@@ -47,7 +48,8 @@ class Command(BaseCommand):
         parser.add_argument("--noise", type=float, default=0.1)
         parser.add_argument("--position-bias", type=float, default=0.05)
         parser.add_argument("--base-model", default="demo")
-        parser.add_argument("--prompts-file", default=str(DEMO_DIR / "prompts.jsonl"))
+        parser.add_argument("--prompts-file", default=str(PROMPTS_FILE))
+        parser.add_argument("--judge-prompts", type=int, default=24, help="held-out prompts the win rate is judged on")
         parser.add_argument("--max-new-tokens", type=int, default=48)
         parser.add_argument("--temperature", type=float, default=1.0)
         parser.add_argument("--hyperparameters", default=json.dumps(CPU_HYPERPARAMETERS))
@@ -107,9 +109,10 @@ class Command(BaseCommand):
         TrainingSettings.objects.create(project=project, hyperparameters=hyperparameters,
                                         promotion_margin=opts["margin"], generate_after_promotion=False)
         labellers = self._labellers(project, rule, opts)
-        heldout = list(project.prompts.filter(split=Split.HELDOUT))
-        self.stdout.write(self.style.MIGRATE_HEADING(f"\nRule {name}: project {project.slug}, "
-                                                     f"{project.prompts.count()} prompts ({len(heldout)} held out)"))
+        heldout = list(project.prompts.filter(split=Split.HELDOUT).order_by("id")[: opts["judge_prompts"]])
+        held_out = project.prompts.filter(split=Split.HELDOUT).count()
+        self.stdout.write(self.style.MIGRATE_HEADING(f"\nRule {name}: project {project.slug}, {project.prompts.count()} "
+                                                     f"prompts ({held_out} held out, {len(heldout)} judged)"))
         self.stdout.write(f"{'round':>5} {'labels':>6} {'alpha':>6} {'new acc':>8} {'base acc':>8} "
                           f"{'promoted':>9} {'win vs base':>11} {'minutes':>7}")
         rows = []
