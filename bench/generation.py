@@ -102,13 +102,13 @@ def load(args):
     """(model, tokenizer, prompts, description) or None when the shape needs a GPU."""
     import torch
 
-    from training.models import choose_device
-
     if args.shape:
         cuda = torch.cuda.is_available() and args.device != "cpu"
         if args.shape in GPU_ONLY_SHAPES and not cuda:
-            return None
+            return None  # before importing transformers: saying so takes a moment only
         from transformers import LlamaConfig, LlamaForCausalLM
+
+        from training.models import choose_device
 
         plan = choose_device("cuda" if cuda else "cpu")
         config = LlamaConfig(**SHAPES[args.shape], max_position_embeddings=4096, bos_token_id=1, eos_token_id=2,
@@ -121,7 +121,7 @@ def load(args):
         prompts = random_prompts(args.prompts, config.vocab_size, low, high)
         return model.eval(), TokenIdsOnly(), prompts, plan, f"shape {args.shape} (random init)"
 
-    from training.models import load_causal_lm, load_tokenizer
+    from training.models import choose_device, load_causal_lm, load_tokenizer
     from training.registry import resolve_base_model
 
     plan = choose_device(args.device)
@@ -145,14 +145,14 @@ def timed(run, device: str) -> float:
 
 
 def measure(args) -> dict | None:
+    loaded = load(args)
+    if loaded is None:
+        return None
     import torch
 
     from training.generate import batches, generate_batch
     from training.generate_spec import Sample
 
-    loaded = load(args)
-    if loaded is None:
-        return None
     model, tokenizer, prompts, plan, what = loaded
     sample = Sample(temperature=args.temperature, top_p=args.top_p, seed=args.seed)
     new = args.max_new_tokens

@@ -10,6 +10,7 @@ run.py). The modules, one concern each:
     trainer_args.py  TRL arguments shared by all algorithms; CUDA micro-batch planning
     dpo.py reward.py kto.py   per algorithm: hyperparameters + its TRL trainer
     evaluate.py   held-out preference accuracy for new / compare / base models
+    generate.py   batched candidates from one base + swapped adapters (generate_spec.py: its spec)
     progress.py callbacks.py  progress lines (progress.jsonl + stdout)
     artifacts.py  atomic writes; run.py  one run end to end
 

@@ -10,7 +10,7 @@
 
 Out, in RUN_DIR only: candidates.jsonl (one row per prompt × producer × sample, written
 under a temporary name and renamed when complete), generate_metrics.json, and progress
-lines (step = prompts done for the current producer and sample pass).
+lines (step = candidates written so far, out of prompts × producers × samples).
 """
 from __future__ import annotations
 

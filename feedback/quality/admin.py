@@ -3,6 +3,7 @@ gold items are marked from the adjudication page (or the Task admin's gold field
 from django.contrib import admin
 
 from feedback.quality.models import Adjudication, QualitySettings, QuizAttempt, QuizQuestion
+from feedback.quality.quiz import quiz_require
 
 
 @admin.register(QualitySettings)
@@ -15,6 +16,10 @@ class QualitySettingsAdmin(admin.ModelAdmin):
 class QuizQuestionAdmin(admin.ModelAdmin):
     list_display = ("codebook", "position", "text", "correct")
     list_filter = ("codebook__project",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        quiz_require(codebook=obj.codebook)  # those who read the version before it had a quiz take it too
 
 
 @admin.register(QuizAttempt)

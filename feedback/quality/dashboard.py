@@ -4,7 +4,7 @@ Agreement is Krippendorff's alpha (nominal) on comparable values: the pair choic
 top-ranked response, each response's thumb. Annotator flags follow the project's
 QualitySettings bounds; annotators with too few labels are shown but never flagged.
 """
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from statistics import median
@@ -12,9 +12,10 @@ from statistics import median
 from feedback.exports.filters import ExportFilters
 from feedback.labelling.models import Label, Membership, Project, Tier
 from feedback.loop.leaderboard_data import producers_by_task
-from feedback.quality.metrics import krippendorff_alpha, percent_agreement
-from feedback.quality.models import Adjudication, QualitySettings
+from feedback.quality.metrics import agreement_with_others, krippendorff_alpha, percent_agreement
+from feedback.quality.models import QualitySettings
 from feedback.quality.reliability import pair_choice, reliability_by_annotator
+from feedback.quality.selectors import disputed_tasks
 
 NEXT_TIER = {Tier.TRAINEE: Tier.REGULAR, Tier.REGULAR: Tier.EXPERT}
 
@@ -27,6 +28,8 @@ class AnnotatorRow:
     labels: int = 0
     median_seconds: float | None = None
     majority_agreement: float | None = None
+    others_agreement: float | None = None
+    others_pairs: int = 0
     gold_accuracy: float | None = None
     gold_total: int = 0
     thumbs_up_share: float | None = None
@@ -35,18 +38,29 @@ class AnnotatorRow:
     suggested_tier: str | None = None
 
 
-def _units(rows) -> tuple[list, list]:
-    """(unit, value) pairs for alpha: thumbs give one unit per (task, response)."""
+def _units(rows, annotators=None) -> tuple[list, list]:
+    """(unit, value) pairs for alpha: thumbs give one unit per (task, response). With
+    `annotators` (a list), the annotator of each pair is appended to it."""
     units, values = [], []
-    for task_id, kind, answer in rows:
+    for task_id, kind, answer, *rest in rows:
         if kind == "thumbs":
-            for position, thumb in (answer.get("thumbs") or {}).items():
-                units.append(f"{task_id}:{position}"), values.append(thumb)
+            pairs = [(f"{task_id}:{position}", thumb) for position, thumb in (answer.get("thumbs") or {}).items()]
         else:
             value = pair_choice(kind, answer)
-            if value is not None:
-                units.append(str(task_id)), values.append(value)
+            pairs = [] if value is None else [(str(task_id), value)]
+        for unit, value in pairs:
+            units.append(unit), values.append(value)
+            if annotators is not None:
+                annotators.append(rest[0])
     return units, values
+
+
+def others_agreement(rows) -> dict:
+    """user id → (share of agreeing pairs with the others on the same items, pairs);
+    `rows`: (task_id, kind, answer, user_id) tuples."""
+    who = []
+    units, values = _units(rows, who)
+    return agreement_with_others(units, who, values) if units else {}
 
 
 def agreement(rows) -> dict:
@@ -70,18 +84,20 @@ def dashboard(project: Project, filters: ExportFilters) -> dict:
     bounds = QualitySettings.objects.filter(project=project).first() or QualitySettings(project=project)
     labels = filters.apply(Label.objects.filter(task__project=project))
     rows = list(labels.values_list("task_id", "kind", "answer", "annotator_id", "annotator__username", "display_order",
-                                   "time_spent_ms", "created_at", "codebook__version", "task__calibration_for_id"))
-    by_kind, by_version, by_week, calibration = defaultdict(list), defaultdict(list), defaultdict(list), []
+                                   "time_spent_ms", "created_at", "codebook__version", "task__calibration_for__version"))
+    by_kind, by_version, by_week, calibration = defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list)
+    by_week_kind = defaultdict(list)
     per_user = defaultdict(lambda: {"times": [], "thumbs": [0, 0], "first": [0, 0]})
     project_thumbs = [0, 0]
     producers = producers_by_task(project)
     thumbs_by_producer = defaultdict(lambda: [0, 0])
-    active = project.codebooks.filter(is_active=True).values_list("pk", flat=True).first()
+    active = project.codebooks.filter(is_active=True).values_list("version", flat=True).first()
     for task_id, kind, answer, user_id, _, shown, spent, created, version, calibration_for in rows:
         item = (task_id, kind, answer)
         by_kind[kind].append(item), by_version[version].append(item), by_week[_week(created)].append(item)
-        if calibration_for and calibration_for == active:
-            calibration.append(item)
+        by_week_kind[(_week(created), kind)].append(item)
+        if calibration_for:
+            calibration[calibration_for].append(item)
         stats = per_user[user_id]
         stats["times"].append(spent / 1000)
         if kind == "thumbs":
@@ -100,6 +116,7 @@ def dashboard(project: Project, filters: ExportFilters) -> dict:
             stats["first"][1] += 1
     project_share = project_thumbs[0] / project_thumbs[1] if project_thumbs[1] else None
     reliability = reliability_by_annotator(project, labels)
+    with_others = others_agreement([(t, k, a, u) for t, k, a, u, *_ in rows])
     members = dict(Membership.objects.filter(project=project).values_list("user_id", "tier"))
     names = {user_id: name for _, _, _, user_id, name, *_ in rows}
     annotators = []
@@ -111,6 +128,8 @@ def dashboard(project: Project, filters: ExportFilters) -> dict:
             row.majority_agreement = _nan_none(rel.majority_agreement if rel.majority_agreement is not None else float("nan"))
             row.gold_accuracy = _nan_none(rel.gold_accuracy if rel.gold_accuracy is not None else float("nan"))
             row.gold_total = rel.gold_total
+        if user_id in with_others:
+            row.others_agreement, row.others_pairs = round(with_others[user_id][0], 3), with_others[user_id][1]
         if stats["thumbs"][1]:
             row.thumbs_up_share = round(stats["thumbs"][0] / stats["thumbs"][1], 3)
         if stats["first"][1]:
@@ -123,7 +142,10 @@ def dashboard(project: Project, filters: ExportFilters) -> dict:
         "by_kind": {kind: agreement(items) for kind, items in sorted(by_kind.items())},
         "by_version": {version: agreement(items) for version, items in sorted(by_version.items())},
         "by_week": [(week, agreement(items)) for week, items in sorted(by_week.items())],
-        "calibration": agreement(calibration) if calibration else None,
+        "by_week_kind": {key: agreement(items)["alpha"] for key, items in by_week_kind.items()},
+        "calibration": agreement(calibration[active]) if calibration.get(active) else None,
+        "calibration_by_version": {version: agreement(items) for version, items in sorted(calibration.items())},
+        "active_version": active,
         "annotators": annotators,
         "project_thumbs_up": None if project_share is None else round(project_share, 3),
         "thumbs_by_producer": sorted(((key, up / total, total) for key, (up, total) in thumbs_by_producer.items()),
@@ -147,23 +169,3 @@ def _flag(row: AnnotatorRow, bounds: QualitySettings, project_share: float | Non
     if (row.tier in NEXT_TIER and not row.flags and row.gold_accuracy is not None
             and row.gold_accuracy >= bounds.promote_gold_accuracy and (row.majority_agreement or 0) >= bounds.promote_agreement):
         row.suggested_tier = NEXT_TIER[row.tier]
-
-
-def disputed_tasks(rows, limit: int = 10) -> list[dict]:
-    """Pair and rank tasks whose most common answer has the smallest share."""
-    votes = defaultdict(list)
-    for task_id, kind, answer, *_ in rows:
-        if kind in ("pair", "rank"):
-            votes[task_id].append(pair_choice(kind, answer))
-    disputed = []
-    for task_id, values in votes.items():
-        if len(values) < 2:
-            continue
-        top = Counter(values).most_common(1)[0][1]
-        disputed.append({"task_id": task_id, "labels": len(values), "majority_share": round(top / len(values), 3),
-                         "answers": dict(Counter(values))})
-    disputed.sort(key=lambda d: (d["majority_share"], -d["labels"]))
-    adjudicated = set(Adjudication.objects.filter(task_id__in=[d["task_id"] for d in disputed[:limit]]).values_list("task_id", flat=True))
-    for item in disputed[:limit]:
-        item["adjudicated"] = item["task_id"] in adjudicated
-    return disputed[:limit]

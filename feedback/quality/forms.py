@@ -17,6 +17,17 @@ class AdjudicationForm(forms.Form):
         for position in range(task.candidate_count):
             self.fields[f"thumb_{position}"] = forms.ChoiceField(choices=[("up", "up"), ("down", "down")], required=False)
 
+    def thumb_fields(self) -> list:
+        return [self[f"thumb_{position}"] for position in range(self.task.candidate_count)]
+
+    @staticmethod
+    def initial_for(answer: dict | None) -> dict:
+        """Form fields pre-filled from a stored answer (the current final or gold answer)."""
+        if not answer:
+            return {}
+        return {"choice": answer.get("choice"), "order": ",".join(map(str, answer.get("order") or [])),
+                **{f"thumb_{position}": thumb for position, thumb in (answer.get("thumbs") or {}).items()}}
+
     def answer(self) -> dict:
         data, kind = self.cleaned_data, self.task.kind
         if kind == TaskKind.PAIR:
@@ -27,3 +38,23 @@ class AdjudicationForm(forms.Form):
             except ValueError:
                 return {"order": []}
         return {"thumbs": {str(p): data.get(f"thumb_{p}") for p in range(self.task.candidate_count)}}
+
+
+class CalibrationForm(forms.Form):
+    """Which tasks join the active version's calibration set: numbers, or a random few."""
+
+    task_ids = forms.CharField(required=False, label="Task numbers", help_text="e.g. 12, 15, 40")
+    random_count = forms.IntegerField(required=False, min_value=1, max_value=200, label="Or pick at random")
+
+    def clean_task_ids(self) -> list[int]:
+        raw = self.cleaned_data.get("task_ids") or ""
+        parts = [part for part in raw.replace(" ", ",").split(",") if part]
+        if not all(part.isdigit() for part in parts):
+            raise forms.ValidationError("Task numbers, separated by commas.")
+        return [int(part) for part in parts]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("task_ids") and not data.get("random_count"):
+            raise forms.ValidationError("Give task numbers or how many to pick.")
+        return data

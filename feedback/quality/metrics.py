@@ -128,3 +128,25 @@ def pairwise_cohen_kappa(units, annotators, values, min_shared: int = 1) -> dict
         if shared.size >= min_shared:
             result[(a, b)] = (cohen_kappa(values_a[index_a], values_b[index_b]), int(shared.size))
     return result
+
+
+def agreement_with_others(units, annotators, values) -> dict:
+    """annotator → (share of agreeing pairs with the other annotators of the same units,
+    the number of such pairs). A label on a unit with n labels, whose value c of them
+    give, agrees with c - 1 of its n - 1 pairs. Each annotator labels a unit at most once."""
+    units, annotators, values = np.asarray(units), np.asarray(annotators), np.asarray(values)
+    if not (units.shape == annotators.shape == values.shape):
+        raise ValueError("units, annotators and values must have the same length")
+    if units.size == 0:
+        return {}
+    counts, _ = value_counts(units, values)
+    _, unit_index = np.unique(units, return_inverse=True)
+    _, value_index = np.unique(values, return_inverse=True)
+    names, who = np.unique(annotators, return_inverse=True)
+    agreeing = np.bincount(who, weights=counts[unit_index, value_index] - 1.0, minlength=names.size)
+    pairs = np.bincount(who, weights=counts.sum(axis=1)[unit_index] - 1.0, minlength=names.size)
+    return {
+        (name.item() if hasattr(name, "item") else name): (float(agreeing[i] / pairs[i]), int(pairs[i]))
+        for i, name in enumerate(names)
+        if pairs[i] > 0
+    }

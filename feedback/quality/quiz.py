@@ -2,7 +2,7 @@
 under it (the acknowledgement itself waits for a pass; see labelling.services.codebooks)."""
 from django.db import transaction
 
-from feedback.labelling.models import CodebookVersion
+from feedback.labelling.models import CodebookAcknowledgement, CodebookVersion
 from feedback.labelling.services.codebooks import codebook_acknowledge
 from feedback.quality.models import QualitySettings, QuizAttempt
 
@@ -28,3 +28,16 @@ def quiz_submit(*, user, codebook: CodebookVersion, answers: dict) -> tuple[Quiz
     if attempt.passed:
         codebook_acknowledge(user=user, codebook=codebook)
     return attempt, wrong
+
+
+@transaction.atomic
+def quiz_require(*, codebook: CodebookVersion) -> int:
+    """After quiz questions are added to a version people already acknowledged: withdraw
+    the acknowledgements of those who have not passed its quiz, so every gate that
+    checks the acknowledgement (page, API, submit) now asks for the quiz. Returns how
+    many were withdrawn."""
+    if not codebook.quiz_questions.exists():
+        return 0
+    passed = codebook.quiz_attempts.filter(passed=True).values("user_id")
+    deleted, _ = CodebookAcknowledgement.objects.filter(codebook=codebook).exclude(user_id__in=passed).delete()
+    return deleted

@@ -1,8 +1,9 @@
-"""Acting on label quality: adjudication, gold items, tiers."""
+"""Acting on label quality: adjudication, gold items, calibration sets, tiers."""
 from django.db import transaction
 from django.utils import timezone
 
-from feedback.labelling.models import Membership, Task, Tier
+from feedback.labelling.models import CodebookVersion, Membership, Task, Tier
+from feedback.labelling.services.codebooks import calibration_copy
 from feedback.labelling.services.labels import validate_answer
 from feedback.quality.models import Adjudication
 
@@ -42,3 +43,15 @@ def tier_apply(*, membership: Membership, tier: str) -> Membership:
     Membership.objects.filter(pk=membership.pk).update(tier=tier)
     membership.refresh_from_db()
     return membership
+
+
+@transaction.atomic
+def calibration_add(*, codebook: CodebookVersion, tasks) -> list[Task]:
+    """Put these tasks' prompts and candidates into `codebook`'s calibration set: every
+    annotator labels them before anything else, and each later version carries the set
+    over (see codebook_publish). Gold and calibration items themselves are not copied."""
+    tasks = [task for task in tasks if task.project_id == codebook.project_id]
+    if not tasks:
+        raise ValueError("Pick tasks of this project.")
+    return [calibration_copy(task=task, codebook=codebook) for task in tasks
+            if not task.is_gold and task.calibration_for_id is None]

@@ -1,7 +1,12 @@
-"""Reviewer pages: the quality dashboard and adjudication; the annotators' quiz."""
+"""Reviewer pages: the quality dashboard, the adjudication queue and page, gold items
+and the calibration set; the annotators' quiz."""
+from datetime import datetime, time, timedelta
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
@@ -12,18 +17,31 @@ from feedback.labelling.models import Membership, Role, Task
 from feedback.labelling.selectors import active_codebook
 from feedback.exports.filters import ExportFilters
 from feedback.quality.dashboard import dashboard
-from feedback.quality.forms import AdjudicationForm
+from feedback.quality.forms import AdjudicationForm, CalibrationForm
 from feedback.quality.models import Adjudication
 from feedback.quality.quiz import quiz_submit
-from feedback.quality.services import adjudicate, tier_apply
+from feedback.quality.selectors import (
+    adjudication_queue,
+    calibration_candidates,
+    calibration_items,
+    gold_items,
+)
+from feedback.quality.services import adjudicate, calibration_add, gold_mark, tier_apply
+
+
+def _day_start(value: str):
+    day = parse_date(value or "")
+    return timezone.make_aware(datetime.combine(day, time.min)) if day else None
 
 
 def _filters(request) -> ExportFilters:
+    """Codebook version and a window of days, both ends included (local time)."""
     version = request.GET.get("codebook_version", "")
+    until = _day_start(request.GET.get("until", ""))
     return ExportFilters(
         codebook_versions=[int(version)] if version.isdigit() else [],
-        since=parse_date(request.GET.get("since", "") or "") or None,
-        until=parse_date(request.GET.get("until", "") or "") or None,
+        since=_day_start(request.GET.get("since", "")),
+        until=until + timedelta(days=1) if until else None,
     )
 
 
@@ -32,26 +50,47 @@ def dashboard_page(request, project):
     filters = _filters(request)
     data = dashboard(project, filters)
     weeks = data["by_week"]
+    series = [Series("alpha, all", [(i, w["alpha"]) for i, (_, w) in enumerate(weeks)]),
+              Series("pairwise agreement", [(i, w["percent"]) for i, (_, w) in enumerate(weeks)])]
+    if len(data["by_kind"]) > 1:
+        series += [Series(f"alpha, {kind}", [(i, data["by_week_kind"].get((week, kind))) for i, (week, _) in enumerate(weeks)])
+                   for kind in data["by_kind"]]
+    lowest = min([0.0] + [y for s in series for _, y in s.points if y is not None])
     chart = line_chart(
-        [Series("alpha", [(i, w["alpha"]) for i, (_, w) in enumerate(weeks)]),
-         Series("percent agreement", [(i, w["percent"]) for i, (_, w) in enumerate(weeks)])],
-        title="Agreement by week", x_label="week", y_range=(min([0.0] + [w["alpha"] or 0 for _, w in weeks]), 1.0),
+        series, title="Agreement by week", x_label="week", y_range=(lowest, 1.0),
         x_format=lambda x: weeks[int(x)][0].strftime("%b %d") if 0 <= int(x) < len(weeks) else "",
     )
     producers = bar_chart([(key, share) for key, share, _ in data["thumbs_by_producer"]], title="Thumbs-up share by version",
                           maximum=1.0)
     return render(request, "quality/dashboard.html", {
         "project": project, "nav": "quality", "data": data, "agreement_chart": chart, "producer_chart": producers,
-        "filters": filters, "versions": project.codebooks.values_list("version", flat=True),
+        "filters": filters, "until_shown": filters.until - timedelta(days=1) if filters.until else None,
+        "versions": project.codebooks.values_list("version", flat=True),
         "is_admin": request.membership.role == Role.ADMIN,
     })
+
+
+@project_view(min_role=Role.REVIEWER)
+def adjudication_queue_page(request, project):
+    open_only = request.GET.get("show") != "all"
+    return render(request, "quality/queue.html", {
+        "project": project, "nav": "adjudicate", "open_only": open_only,
+        "disputed": adjudication_queue(project, open_only=open_only),
+        "recent": Adjudication.objects.filter(task__project=project).select_related("reviewer").order_by("-updated_at")[:10],
+    })
+
+
+# Where the adjudication page returns to (?from=... on the link, a hidden field in the form).
+BACK = {"dashboard": "quality:dashboard", "queue": "quality:queue", "gold": "quality:gold"}
 
 
 @project_view(min_role=Role.REVIEWER)
 def adjudicate_page(request, project, task_id):
     task = get_object_or_404(Task.objects.select_related("prompt"), project=project, pk=task_id)
     existing = Adjudication.objects.filter(task=task).select_related("reviewer").first()
-    form = AdjudicationForm(request.POST or None, task=task)
+    initial = AdjudicationForm.initial_for(existing.answer if existing else task.gold_answer)
+    form = AdjudicationForm(request.POST or None, task=task,
+                            initial={**initial, "make_gold": task.is_gold or request.GET.get("gold") == "1"})
     error = None
     if request.method == "POST" and form.is_valid():
         make_gold = form.cleaned_data["make_gold"] and request.membership.role == Role.ADMIN
@@ -62,11 +101,12 @@ def adjudicate_page(request, project, task_id):
             error = str(invalid)
         else:
             messages.success(request, f"Final answer recorded for task {task.pk}{' (now a gold item)' if make_gold else ''}.")
-            return redirect("quality:dashboard", slug=project.slug)
+            return redirect(BACK.get(request.POST.get("back"), "quality:dashboard"), slug=project.slug)
     labels = task.labels.select_related("annotator", "codebook").order_by("created_at")
     return render(request, "quality/adjudicate.html", {
         "project": project, "nav": "quality", "task": task, "candidates": task.ordered_candidates(), "labels": labels,
         "existing": existing, "form": form, "error": error, "is_admin": request.membership.role == Role.ADMIN,
+        "back": request.POST.get("back") or request.GET.get("from", ""),
     }, status=400 if error else 200)
 
 
@@ -101,3 +141,48 @@ def quiz_view(request, project):
     explanations = " ".join(f"“{q.text}”: {q.explanation or 'see the codebook'}." for q in wrong)
     messages.warning(request, f"{attempt.score:.0%} right — not enough yet. {explanations} Read the codebook and try again.")
     return redirect("labelling:codebook", slug=project.slug)
+
+
+@project_view(min_role=Role.REVIEWER)
+def gold_page(request, project):
+    """Gold items and the active version's calibration set. ?task=ID leads an admin to
+    that task's page to set its expected answer."""
+    wanted = request.GET.get("task", "")
+    if wanted.isdigit() and request.membership.role == Role.ADMIN:
+        task = get_object_or_404(Task, project=project, pk=int(wanted))
+        return redirect(f"{reverse('quality:adjudicate', args=[project.slug, task.pk])}?gold=1")
+    codebook = active_codebook(project)
+    return render(request, "quality/gold.html", {
+        "project": project, "nav": "gold", "gold": gold_items(project), "codebook": codebook,
+        "calibration": calibration_items(codebook), "calibration_form": CalibrationForm(),
+        "is_admin": request.membership.role == Role.ADMIN,
+    })
+
+
+@require_POST
+@project_view(min_role=Role.ADMIN)
+def gold_unmark_view(request, project, task_id):
+    task = get_object_or_404(Task, project=project, pk=task_id, is_gold=True)
+    gold_mark(task=task, answer=None)
+    messages.success(request, f"Task {task.pk} is no longer a gold item.")
+    return redirect("quality:gold", slug=project.slug)
+
+
+@require_POST
+@project_view(min_role=Role.ADMIN)
+def calibration_add_view(request, project):
+    codebook = active_codebook(project)
+    form = CalibrationForm(request.POST)
+    if codebook is None or not form.is_valid():
+        messages.error(request, "Give task numbers, or how many tasks to pick at random." if codebook else
+                       "Publish a codebook first.")
+        return redirect("quality:gold", slug=project.slug)
+    ids, count = form.cleaned_data["task_ids"], form.cleaned_data["random_count"]
+    tasks = list(Task.objects.filter(project=project, pk__in=ids)) if ids else calibration_candidates(project, count)
+    try:
+        added = calibration_add(codebook=codebook, tasks=tasks)
+    except ValueError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{len(added)} item{'s' if len(added) != 1 else ''} in the calibration set of v{codebook.version}.")
+    return redirect("quality:gold", slug=project.slug)

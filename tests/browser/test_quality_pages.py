@@ -27,15 +27,25 @@ def test_reviewer_adjudicates_a_disputed_task(page, project, annotators, codeboo
     assert page.locator("svg[aria-label='Agreement by week']").count() == 1
     screenshot(page, "quality-dashboard")
 
-    page.get_by_role("link", name="Adjudicate").click()
-    page.wait_for_url(f"**/quality/tasks/{task.pk}/adjudicate/")
+    page.get_by_role("main").get_by_role("link", name="Adjudicate").click()
+    page.wait_for_url(f"**/quality/tasks/{task.pk}/adjudicate/?from=dashboard")
     labels = page.locator("[data-testid=task-labels] tbody tr")
     assert labels.count() == 2 and "v1" in labels.first.inner_text()
     page.select_option("select[name=choice]", "B")
     page.fill("textarea[name=note]", "The second one is correct.")
     page.click("[data-testid=adjudicate]")
     page.wait_for_url(f"**/p/{project.slug}/quality/")
-    assert "Final answer recorded" in page.content() and page.get_by_role("link", name="Adjudicated ✓").count() == 1
+    assert "Final answer recorded" in page.content() and page.get_by_role("main").get_by_role("link", name="Adjudicated ✓").count() == 1
     screenshot(page, "quality-adjudicated")
+    page.get_by_role("navigation", name="Project").get_by_role("link", name="Adjudicate").click()
+    page.wait_for_url(f"**/p/{project.slug}/quality/disputed/")
+    assert "Nothing waits for a final answer" in page.locator("[data-testid=disputed]").inner_text()
+    page.get_by_role("link", name="All disputed").click()
+    assert page.get_by_role("link", name="Revise").count() == 1
+    screenshot(page, "quality-queue")
+    page.get_by_role("navigation", name="Project").get_by_role("link", name="Gold").click()
+    page.wait_for_url(f"**/p/{project.slug}/quality/gold/")
+    assert "No gold items yet" in page.locator("[data-testid=gold]").inner_text()
+    screenshot(page, "quality-gold")
     adjudication = Adjudication.objects.get(task=task)
     assert adjudication.answer == {"choice": "B", "strength": None} and adjudication.reviewer.username == "rita"

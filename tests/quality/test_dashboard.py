@@ -58,6 +58,9 @@ def test_agreement_by_kind_and_disputed_tasks(project, crowd):
     data = dashboard(project, Filters())
     assert set(data["by_kind"]) == {"pair", "thumbs"} and data["overall"]["labels"] == 200
     assert 0 < data["by_kind"]["pair"]["alpha"] < 1
+    (week,) = {week for week, _ in data["by_week_kind"]}
+    assert data["by_week_kind"][(week, "pair")] == data["by_kind"]["pair"]["alpha"]
+    assert data["by_week_kind"][(week, "thumbs")] == data["by_kind"]["thumbs"]["alpha"]
     assert data["disputed"][0]["majority_share"] == 0.8  # lefty disagrees on half the pairs: 4 of 5
     assert data["project_thumbs_up"] == pytest.approx((4 * 10 + 20 * 2) / 200)
 
@@ -86,3 +89,30 @@ def test_filters_by_codebook_version(project, crowd, admin_user):
     codebook_publish(project=project, text="v2 rules", author=admin_user)
     assert dashboard(project, Filters(codebook_versions=[2]))["overall"]["labels"] == 0
     assert dashboard(project, Filters(codebook_versions=[1]))["overall"]["labels"] == 200
+
+
+def test_agreement_with_the_others_per_annotator(project, crowd):
+    rows = {row.username: row for row in dashboard(project, Filters())["annotators"]}
+    # every annotator has 4 others on 20 pair units and 40 thumbs units
+    assert rows["lefty"].others_pairs == 20 * 4 + 40 * 4 and rows["lefty"].others_agreement < rows["ann"].others_agreement
+    # ann, pairs: agrees with ben, cat, yes_man always, with lefty on 9 of 20 (see first_shown_wins);
+    # thumbs (40 units): with ben, cat, lefty always, with yes_man only on the 10 responses that were up
+    assert rows["ann"].others_agreement == pytest.approx((20 * 3 + 9 + 40 * 3 + 10) / (20 * 4 + 40 * 4), abs=1e-3)
+
+
+def test_agreement_on_the_calibration_set_per_version(project, crowd, codebook, admin_user):
+    from feedback.labelling.services.codebooks import codebook_publish
+    from feedback.quality.services import calibration_add
+
+    items = calibration_add(codebook=codebook, tasks=list(Task.objects.filter(project=project, kind="pair")[:4]))
+    for item in items:
+        for user in ("ann", "ben", "cat"):
+            label(item, crowd[user], codebook, {"choice": "A", "strength": None}, [0, 1])
+    v2 = codebook_publish(project=project, text="v2 rules", author=admin_user)
+    for i, item in enumerate(v2.calibration_tasks.order_by("id")):
+        for user in ("ann", "ben"):
+            label(item, crowd[user], v2, {"choice": "AB"[(i + (user == "ben")) % 2], "strength": None}, [0, 1])
+    data = dashboard(project, Filters())
+    assert list(data["calibration_by_version"]) == [1, 2] and data["active_version"] == 2
+    assert data["calibration_by_version"][1]["percent"] == 1.0 and data["calibration_by_version"][1]["labels"] == 12
+    assert data["calibration"]["percent"] == 0.0 and data["calibration"]["labels"] == 8

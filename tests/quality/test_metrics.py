@@ -101,3 +101,31 @@ def test_fleiss_kappa_on_the_worked_example():
 def test_percent_agreement_by_hand():
     # Unit 0: a a b → 1 agreeing pair of 3; unit 1: c c → 1 of 1; unit 2 alone is left out.
     assert metrics.percent_agreement([0, 0, 0, 1, 1, 2], list("aabccx")) == pytest.approx((1 / 3 + 1) / 2)
+
+
+def test_agreement_with_others_by_hand():
+    # unit 1: a, b, c say x, x, y; unit 2: a, b say z, z; unit 3: only c (no pairs).
+    units = [1, 1, 1, 2, 2, 3]
+    annotators = ["a", "b", "c", "a", "b", "c"]
+    values = ["x", "x", "y", "z", "z", "y"]
+    result = metrics.agreement_with_others(units, annotators, values)
+    assert result["a"] == (pytest.approx(2 / 3), 3)  # agrees with b twice, not with c
+    assert result["c"] == (0.0, 2)
+    assert metrics.agreement_with_others([1], ["a"], ["x"]) == {}
+    assert metrics.agreement_with_others([], [], []) == {}
+
+
+def test_agreement_with_others_matches_pairwise_counting_on_random_data():
+    rng = np.random.default_rng(3)
+    units = np.repeat(np.arange(40), 4)
+    annotators = np.concatenate([rng.choice(7, 4, replace=False) for _ in range(40)])
+    values = rng.integers(0, 3, units.size)
+    result = metrics.agreement_with_others(units, annotators, values)
+    for who in range(7):
+        mine = annotators == who
+        agree = pairs = 0
+        for unit, value in zip(units[mine], values[mine]):
+            others = (units == unit) & ~mine
+            pairs += others.sum()
+            agree += (values[others] == value).sum()
+        assert result[who] == (pytest.approx(agree / pairs), pairs)

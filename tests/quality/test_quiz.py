@@ -47,3 +47,16 @@ def test_the_page_shows_the_quiz_and_the_api_refuses_until_passed(client, projec
     right = client.post(reverse("quality:quiz", args=[project.slug]), {"version": 2, **{f"q{q.pk}": 0 for q in questions}})
     assert right["Location"] == reverse("labelling:label", args=[project.slug])
     assert api.post(f"/api/v1/projects/{project.slug}/next/").status_code in (200, 204)
+
+
+def test_a_quiz_added_later_withdraws_acknowledgements_until_passed(project, annotators, codebook):
+    from feedback.quality.quiz import quiz_require
+
+    assert quiz_require(codebook=codebook) == 0  # no quiz: nothing withdrawn
+    question = QuizQuestion.objects.create(codebook=codebook, text="Q", choices=["yes", "no"], correct=1)
+    quiz_submit(user=annotators[0], codebook=codebook, answers={str(question.pk): 1})
+    assert quiz_require(codebook=codebook) == 2
+    assert set(CodebookAcknowledgement.objects.filter(codebook=codebook).values_list("user__username", flat=True)) == {"alice"}
+    api = APIClient()
+    api.force_authenticate(annotators[1])
+    assert api.post(f"/api/v1/projects/{project.slug}/next/").status_code == 409

@@ -53,3 +53,35 @@ def test_tier_apply(project, annotators):
     assert tier_apply(membership=membership, tier=Tier.EXPERT).tier == Tier.EXPERT
     with pytest.raises(ValueError):
         tier_apply(membership=membership, tier="guru")
+
+
+def test_a_calibration_set_is_carried_to_each_new_version_and_served_first(project, pair_task, annotators, codebook, admin_user):
+    from feedback.labelling.services.assignments import assignment_next
+    from feedback.labelling.services.codebooks import codebook_acknowledge, codebook_publish
+    from feedback.quality.services import calibration_add
+
+    (v1_item,) = calibration_add(codebook=codebook, tasks=[pair_task])
+    assert v1_item.pk != pair_task.pk and v1_item.calibration_for == codebook
+    assert [c.pk for c in v1_item.ordered_candidates()] == [c.pk for c in pair_task.ordered_candidates()]
+    assert calibration_add(codebook=codebook, tasks=[pair_task, v1_item]) == [v1_item]  # idempotent; copies not copied
+    # every annotator gets it first, beyond the overlap of 3
+    assert {assignment_next(project=project, user=u).task_id for u in annotators + [admin_user]} == {v1_item.pk}
+
+    v2 = codebook_publish(project=project, text="# Rules v2", author=admin_user)
+    (v2_item,) = v2.calibration_tasks.all()
+    assert v2_item.pk != v1_item.pk and v2_item.prompt_id == pair_task.prompt_id
+    codebook_acknowledge(user=annotators[0], codebook=v2)
+    from feedback.labelling.models import Assignment
+
+    Assignment.objects.filter(annotator=annotators[0]).delete()
+    assert assignment_next(project=project, user=annotators[0]).task_id == v2_item.pk
+
+
+def test_calibration_add_refuses_other_projects_tasks(pair_task, codebook):
+    from feedback.labelling.models import Project
+    from feedback.labelling.services.codebooks import codebook_publish
+    from feedback.quality.services import calibration_add
+
+    other = codebook_publish(project=Project.objects.create(name="Other", slug="other"), text="rules")
+    with pytest.raises(ValueError):
+        calibration_add(codebook=other, tasks=[pair_task])

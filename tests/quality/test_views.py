@@ -32,3 +32,80 @@ def test_dashboard_and_adjudication_are_reviewer_only(client, project, annotator
     task.refresh_from_db()
     assert not task.is_gold  # only admins make gold items
     assert client.post(adjudicate, {"choice": ""}).status_code == 400
+
+
+def _disputed_task(project, annotators, codebook):
+    from feedback.labelling.services.imports import import_jsonl
+
+    import_jsonl(project=project, lines=jsonl_lines([{"external_id": "q", "prompt": "Which one?", "kind": "pair",
+                 "candidates": [{"text": "one", "producer": "m"}, {"text": "two", "producer": "m"}]}]))
+    task = Task.objects.get(project=project, prompt__external_id="q")
+    make_label(task, annotators[0], codebook, {"choice": "A", "strength": None})
+    make_label(task, annotators[1], codebook, {"choice": "B", "strength": None})
+    return task
+
+
+def test_the_adjudication_queue_is_for_reviewers_and_returns_there(client, project, annotators, codebook, reviewer):
+    task = _disputed_task(project, annotators, codebook)
+    queue = reverse("quality:queue", args=[project.slug])
+    client.force_login(annotators[0])
+    assert client.get(queue).status_code == 403
+    client.force_login(reviewer)
+    page = client.get(queue).content.decode()
+    assert "Which one?" in page and f"{reverse('quality:adjudicate', args=[project.slug, task.pk])}?from=queue" in page
+    response = client.post(reverse("quality:adjudicate", args=[project.slug, task.pk]), {"choice": "A", "back": "queue"})
+    assert response["Location"] == queue
+    assert "Nothing waits for a final answer" in client.get(queue).content.decode()
+    assert "Which one?" in client.get(queue + "?show=all").content.decode()
+    # the form comes back filled in with the recorded answer
+    assert '<option value="A" selected>' in client.get(reverse("quality:adjudicate", args=[project.slug, task.pk])).content.decode()
+
+
+def test_gold_page_reviewers_see_admins_change(client, project, annotators, codebook, reviewer, admin_user):
+    from feedback.quality.services import gold_mark
+
+    task = _disputed_task(project, annotators, codebook)
+    gold_mark(task=task, answer={"choice": "B"})
+    gold = reverse("quality:gold", args=[project.slug])
+    unmark = reverse("quality:gold_unmark", args=[project.slug, task.pk])
+    calibrate = reverse("quality:calibration_add", args=[project.slug])
+    client.force_login(annotators[0])
+    assert client.get(gold).status_code == 403
+    client.force_login(reviewer)
+    page = client.get(gold).content.decode()
+    assert "Which one?" in page and unmark not in page
+    assert client.post(unmark).status_code == 403 and client.post(calibrate, {"task_ids": str(task.pk)}).status_code == 403
+    assert client.get(gold, {"task": task.pk}).status_code == 200  # only admins are sent on to set a gold answer
+
+    client.force_login(admin_user)
+    assert client.get(gold, {"task": task.pk})["Location"].endswith(f"/tasks/{task.pk}/adjudicate/?gold=1")
+    assert client.post(unmark).status_code == 302
+    task.refresh_from_db()
+    assert not task.is_gold
+    client.post(calibrate, {"task_ids": f"{task.pk}"})
+    assert codebook.calibration_tasks.count() == 1
+    client.post(calibrate, {"random_count": "5"})  # only one regular task exists; its copy is reused
+    assert codebook.calibration_tasks.count() == 1
+    assert "Give task numbers" in client.post(calibrate, {"task_ids": "x"}, follow=True).content.decode()
+
+
+def test_dashboard_date_window_includes_its_last_day(client, project, annotators, codebook, reviewer):
+    from django.utils import timezone
+
+    _disputed_task(project, annotators, codebook)
+    today = timezone.localdate().isoformat()
+    client.force_login(reviewer)
+    page = client.get(reverse("quality:dashboard", args=[project.slug]), {"since": today, "until": today}).content.decode()
+    assert 'data-testid="alpha"' in page and "No labels in this selection" not in page
+    assert f'value="{today}" aria-label="Until"' in page
+
+
+def test_only_admins_apply_a_tier(client, project, annotators, reviewer, admin_user):
+    from feedback.labelling.models import Membership
+
+    tier = reverse("quality:tier", args=[project.slug, annotators[0].pk])
+    client.force_login(reviewer)
+    assert client.post(tier, {"tier": "expert"}).status_code == 403
+    client.force_login(admin_user)
+    assert client.post(tier, {"tier": "expert"}).status_code == 302
+    assert Membership.objects.get(project=project, user=annotators[0]).tier == "expert"

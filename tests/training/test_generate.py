@@ -130,3 +130,30 @@ def test_adapters_swap_on_one_base_and_the_base_producer_is_the_plain_base(tmp_p
     alone = {json.loads(line)["prompt_id"]: json.loads(line)["text"] for line in (plain / "candidates.jsonl").read_text().splitlines()}
     assert all(by[("base", p)] == alone[p] for p in alone)
     assert any(by[("v1", p)] != alone[p] for p in alone)
+
+
+def bench(*args, model_cache):
+    import subprocess
+    import sys
+
+    from training_fixtures import REPO, cli_env
+
+    return subprocess.run([sys.executable, "bench/generation.py", *args], cwd=REPO, env=cli_env(model_cache),
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_the_generation_bench_measures_both_modes(model_cache):
+    done = bench("--shape", "tiny", "--device", "cpu", "--prompts", "3", "--max-new-tokens", "2", "--batch-size", "3",
+                 model_cache=model_cache)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "batched (batch 3" in done.stdout and "one at a time (3 prompts): 6 tokens" in done.stdout
+    assert "speedup:" in done.stdout
+
+
+def test_the_generation_bench_without_a_gpu_says_unmeasured(model_cache):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("on a GPU this would start the real benchmark")
+    done = bench("--shape", "1.7b", model_cache=model_cache)
+    assert done.returncode == 0 and "needs a CUDA GPU" in done.stdout and "unmeasured" in done.stdout

@@ -3,14 +3,16 @@ from django.db import transaction
 from django.db.models import Max
 
 from feedback.labelling.errors import QuizNotPassed
-from feedback.labelling.models import CodebookAcknowledgement, CodebookVersion, Project
+from feedback.labelling.models import CodebookAcknowledgement, CodebookVersion, Project, Task, TaskCandidate
 
 
 @transaction.atomic
 def codebook_publish(*, project: Project, text: str, author=None, change_note: str = "") -> CodebookVersion:
     """Publish `text` as the project's next codebook version and make it the active one.
 
-    Annotators must open and acknowledge it before they label again."""
+    Annotators must open and acknowledge it before they label again. The previous
+    version's calibration items are carried over, so every annotator labels the same
+    items again under the new version."""
     text = text.strip()
     if not text:
         raise ValueError("A codebook needs some text.")
@@ -21,7 +23,7 @@ def codebook_publish(*, project: Project, text: str, author=None, change_note: s
         return current
     latest = project.codebooks.aggregate(v=Max("version"))["v"] or 0
     project.codebooks.filter(is_active=True).update(is_active=False)
-    return CodebookVersion.objects.create(
+    created = CodebookVersion.objects.create(
         project=project,
         version=latest + 1,
         text=text,
@@ -29,6 +31,26 @@ def codebook_publish(*, project: Project, text: str, author=None, change_note: s
         change_note=change_note.strip()[:300],
         is_active=True,
     )
+    if current is not None:
+        for task in current.calibration_tasks.all():
+            calibration_copy(task=task, codebook=created)
+    return created
+
+
+def calibration_copy(*, task: Task, codebook: CodebookVersion) -> Task:
+    """A calibration item of `codebook` showing the same prompt and candidates as `task`
+    (every annotator labels it once, outside the overlap). Idempotent."""
+    from feedback.labelling.services.imports import task_candidate_key
+
+    ids = list(task.task_candidates.order_by("position").values_list("candidate_id", flat=True))
+    key = task_candidate_key(task.kind, ids, codebook.pk)
+    copy, created = Task.objects.get_or_create(
+        project_id=codebook.project_id, candidate_key=key,
+        defaults={"prompt_id": task.prompt_id, "kind": task.kind, "candidate_count": len(ids), "calibration_for": codebook},
+    )
+    if created:
+        TaskCandidate.objects.bulk_create(TaskCandidate(task=copy, candidate_id=cid, position=pos) for pos, cid in enumerate(ids))
+    return copy
 
 
 @transaction.atomic
