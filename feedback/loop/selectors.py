@@ -25,6 +25,7 @@ def eval_table(adapter: AdapterVersion) -> list[dict]:
             "name": names.get(key, f"{key} (promoted then)"),
             "is_self": key == "new",
             "accuracy": scores.get("preference_accuracy"),
+            "implicit": scores.get("implicit_reward_accuracy"),
             "margin": scores.get("mean_margin"),
             "rows": scores.get("rows"),
             "error": scores.get("error"),

@@ -87,3 +87,17 @@ def test_a_half_written_or_mismatched_adapter_is_never_registered(project, setti
 def test_a_draw_is_not_a_win(project):
     draw = adapter(project, 1, {"new": acc(0.9), "base": acc(0.9)})
     assert not gate_decide(draw, margin=0.0).promote
+
+
+def test_policy_adapters_are_gated_on_implicit_reward_against_chance_and_the_promoted_one(project):
+    def scored(accuracy, implicit):
+        return {"preference_accuracy": accuracy, "implicit_reward_accuracy": implicit}
+
+    # Same likelihood ranking as the base, but it learned the preference relative to it.
+    learned = adapter(project, 1, {"new": scored(0.5, 0.75), "base": acc(0.5)})
+    decision = gate_decide(learned, margin=0.1)
+    assert decision.promote and "implicit-reward accuracy 0.750 beats base model 0.500" in decision.reason
+    assert not gate_decide(learned, margin=0.3).promote
+    v1 = adapter(project, 2, {"new": scored(0.5, 0.7), "base": acc(0.5)}, status=AdapterStatus.PROMOTED)
+    worse = adapter(project, 3, {"new": scored(0.9, 0.65), "v2": scored(0.5, 0.7), "base": acc(0.5)}, parent=v1)
+    assert "does not beat v2 (promoted) 0.700" in gate_decide(worse, 0.0).reason

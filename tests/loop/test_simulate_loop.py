@@ -24,6 +24,6 @@ def test_one_round_end_to_end(db, tiny_model_dir, settings, model_cache, tmp_pat
     assert run.status == "succeeded" and run.trigger == "simulate"
     adapter = AdapterVersion.objects.get()
     assert row["adapter"] == "v1" and row["promoted"] == (adapter.status == "promoted")
-    assert row["new_accuracy"] == adapter.eval_metrics["new"]["preference_accuracy"]
+    assert row["new_accuracy"] == adapter.eval_metrics["new"][row["gate_metric"]]
     assert (row["win_rate"] is None) == (adapter.status != "promoted")
     assert "Rule shorter" in printed and "win vs base" in printed

@@ -52,28 +52,45 @@ class GateDecision:
     reason: str
 
 
-def _accuracy(entry) -> float | None:
-    return entry.get("preference_accuracy") if isinstance(entry, dict) else None
+IMPLICIT = "implicit_reward_accuracy"
+CHANCE = 0.5
+
+
+def gate_metric(adapter: AdapterVersion) -> str:
+    """What the gate compares. A policy adapter (DPO, KTO) is judged by its implicit
+    reward against the base model, its reference: on how many held-out pairs does it
+    raise the chosen response's log-probability ratio above the rejected one's. The base
+    itself scores chance (its implicit reward is zero everywhere), and the promoted
+    adapter is scored the same way on the same rows. A reward model is judged by its
+    head's ranking, against the base LM's own likelihood ranking."""
+    new = (adapter.eval_metrics or {}).get("new")
+    return IMPLICIT if isinstance(new, dict) and IMPLICIT in new else "preference_accuracy"
+
+
+def _accuracy(entry, metric: str) -> float | None:
+    return entry.get(metric) if isinstance(entry, dict) else None
 
 
 def gate_decide(adapter: AdapterVersion, margin: float) -> GateDecision:
     """Promote only when the new adapter beats the base and the promoted adapter on
-    held-out preference accuracy by more than `margin` (all scored on the same rows)."""
-    scores = adapter.eval_metrics or {}
-    new, base = _accuracy(scores.get("new")), _accuracy(scores.get("base"))
+    held-out pairs by more than `margin` (all scored on the same rows)."""
+    scores, metric = adapter.eval_metrics or {}, gate_metric(adapter)
+    new = _accuracy(scores.get("new"), metric)
+    base = CHANCE if metric == IMPLICIT and isinstance(scores.get("base"), dict) else _accuracy(scores.get("base"), metric)
     if new is None or base is None:
         return GateDecision(False, "No held-out evaluation: nothing to compare, so not promoted.")
+    label = "implicit-reward accuracy" if metric == IMPLICIT else "accuracy"
     rivals = {"base model": base}
     if adapter.parent is not None:
-        parent = _accuracy(scores.get(adapter.parent.label))
+        parent = _accuracy(scores.get(adapter.parent.label), metric)
         if parent is None:
             return GateDecision(False, f"{adapter.parent.label} (promoted) could not be scored on the same rows.")
         rivals[f"{adapter.parent.label} (promoted)"] = parent
     for name, accuracy in rivals.items():
         if new <= accuracy + margin:  # a draw is not a win, whatever the margin
-            return GateDecision(False, f"Held-out accuracy {new:.3f} does not beat {name} {accuracy:.3f} by more than {margin:.3f}.")
+            return GateDecision(False, f"Held-out {label} {new:.3f} does not beat {name} {accuracy:.3f} by more than {margin:.3f}.")
     beaten = ", ".join(f"{name} {accuracy:.3f}" for name, accuracy in rivals.items())
-    return GateDecision(True, f"Held-out accuracy {new:.3f} beats {beaten} by more than {margin:.3f}.")
+    return GateDecision(True, f"Held-out {label} {new:.3f} beats {beaten} by more than {margin:.3f}.")
 
 
 def gate_apply(adapter: AdapterVersion, margin: float) -> GateDecision:

@@ -24,6 +24,7 @@ from feedback.labelling.models import Label, Membership, Project, Role, Split, T
 from feedback.labelling.services.codebooks import codebook_publish
 from feedback.labelling.services.imports import import_jsonl
 from feedback.loop.models import AdapterStatus, GenerationRound, TrainingRun, TrainingSettings
+from feedback.loop.services.adapters import gate_metric
 from feedback.loop.services.executor import run_execute
 from feedback.loop.services.rounds import round_config, round_execute
 from feedback.loop.simulation.annotators import SimulatedAnnotator
@@ -33,8 +34,8 @@ from feedback.loop.simulation.rules import SHIPPED, rule_load
 from feedback.quality.metrics import krippendorff_alpha
 
 PROMPTS_FILE = Path(__file__).resolve().parents[2] / "simulation" / "prompts.jsonl"
-CPU_HYPERPARAMETERS = {"num_train_epochs": 2, "per_device_train_batch_size": 4, "max_length": 192,
-                       "learning_rate": 3e-4, "beta": 0.1}
+CPU_HYPERPARAMETERS = {"max_steps": 20, "per_device_train_batch_size": 4, "max_length": 192, "learning_rate": 3e-4,
+                       "beta": 0.1}
 
 
 class Command(BaseCommand):
@@ -113,7 +114,7 @@ class Command(BaseCommand):
         held_out = project.prompts.filter(split=Split.HELDOUT).count()
         self.stdout.write(self.style.MIGRATE_HEADING(f"\nRule {name}: project {project.slug}, {project.prompts.count()} "
                                                      f"prompts ({held_out} held out, {len(heldout)} judged)"))
-        self.stdout.write(f"{'round':>5} {'labels':>6} {'alpha':>6} {'new acc':>8} {'base acc':>8} "
+        self.stdout.write(f"{'round':>5} {'labels':>6} {'alpha':>6} {'eval pairs':>10} {'held-out acc':>12} "
                           f"{'promoted':>9} {'win vs base':>11} {'minutes':>7}")
         rows = []
         for number in range(1, opts["rounds"] + 1):
@@ -143,16 +144,18 @@ class Command(BaseCommand):
                 folder = settings.ARTIFACTS_DIR / "simulate" / project.slug / f"judge-{number}"
                 win = win_rate_against_base(promoted, rule, heldout, folder, max_new_tokens=opts["max_new_tokens"],
                                             temperature=0.7).rate
-            row = {"round": number, "labels": labelled, "alpha": alpha,
-                   "new_accuracy": scores.get("new", {}).get("preference_accuracy"),
-                   "base_accuracy": scores.get("base", {}).get("preference_accuracy"),
+            metric = gate_metric(adapter)
+            row = {"round": number, "labels": labelled, "alpha": alpha, "eval_pairs": scores.get("new", {}).get("rows"),
+                   "gate_metric": metric, "new_accuracy": scores.get("new", {}).get(metric),
+                   "likelihood_accuracy": scores.get("new", {}).get("preference_accuracy"),
+                   "base_likelihood_accuracy": scores.get("base", {}).get("preference_accuracy"),
                    "adapter": adapter.label, "promoted": adapter.status == AdapterStatus.PROMOTED,
                    "promoted_now": promoted.label if promoted else None, "win_rate": win,
                    "minutes": round((time.monotonic() - started) / 60, 2)}
             rows.append(row)
             self.stdout.write(
-                f"{number:>5} {labelled:>6} {self._fmt(alpha):>6} {self._fmt(row['new_accuracy']):>8} "
-                f"{self._fmt(row['base_accuracy']):>8} {(adapter.label + (' yes' if row['promoted'] else ' no')):>9} "
+                f"{number:>5} {labelled:>6} {self._fmt(alpha):>6} {row['eval_pairs'] or 0:>10} "
+                f"{self._fmt(row['new_accuracy']):>12} {(adapter.label + (' yes' if row['promoted'] else ' no')):>9} "
                 f"{('—' if win is None else f'{win:.0%}'):>11} {row['minutes']:>7.1f}"
             )
         return rows
