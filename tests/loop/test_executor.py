@@ -138,3 +138,13 @@ def test_runs_orphaned_by_a_worker_restart_are_failed(project):
     assert runs_fail_orphaned() == 1
     orphan.refresh_from_db()
     assert orphan.status == RunStatus.FAILED and "restarted" in orphan.failure_reason
+
+
+def test_without_held_out_pairs_the_run_trains_and_the_gate_says_why_not(loop_project, settings):
+    from feedback.labelling.models import Label, Split
+
+    Label.objects.filter(task__prompt__split=Split.HELDOUT).delete()
+    run = run_execute(queued_run(loop_project).pk)
+    assert run.status == RunStatus.SUCCEEDED, run.failure_reason
+    assert run.config["spec"]["eval_file"] is None
+    assert run.adapter.status == AdapterStatus.REJECTED and "No held-out evaluation" in run.adapter.gate_reason

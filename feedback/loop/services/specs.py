@@ -25,6 +25,8 @@ def spec_write(run: TrainingRun, run_dir: Path) -> Path:
     snapshot = snapshot_path(run.snapshot)
     files = run.snapshot.manifest.get("files", {})
     eval_name = files.get("heldout_pairs") or files.get("heldout")
+    if eval_name and not (snapshot / eval_name).stat().st_size:
+        eval_name = None  # no held-out pairs yet (all ties, say): train, and let the gate say why it cannot promote
     compare = {}
     current = promoted_adapter(run.project, role_for_algorithm(run.algorithm))
     if current and current.base_model == run.project.base_model:
