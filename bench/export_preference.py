@@ -100,6 +100,20 @@ def seed(url: str, n_labels: int, k: int) -> None:
     print(f"seeded {len(pairs):,} labels on {n_tasks:,} pair tasks in {time.perf_counter() - started:.1f} s", flush=True)
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident set. Not ru_maxrss: on Linux that survives exec, so
+    a process started by the seeding one (which held a million rows) would report the
+    seeder's peak; VmHWM belongs to this process's own memory map."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def measure(url: str) -> None:
     """Runs in a fresh process: the export alone, through the streaming generator."""
     setup_django(url)
@@ -116,7 +130,7 @@ def measure(url: str) -> None:
         size += len(chunk)  # the bytes a response would send
     elapsed = time.perf_counter() - started
     rows = sum(summary.rows.values())
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     print(json.dumps({"labels": summary.labels, "rows": rows, "seconds": round(elapsed, 2), "rows_per_s": round(rows / elapsed),
                       "labels_per_s": round(summary.labels / elapsed), "mb": round(size / 1e6, 1), "peak_rss_mb": round(peak_mb, 1),
                       "excluded": dict(summary.excluded)}))

@@ -12,27 +12,34 @@ database — one row of weighted vote sums per task, streamed from a server-side
 in task order; rank and thumbs labels stream one row each. Prompts and candidates are
 then read a chunk of tasks at a time by id range, and JSON stays text until a row
 needs it (feedback.exports.aggregate decides every majority, whoever summed the votes).
+Preference pairs go further: one query streams each pair task's tally with its prompt
+and candidate texts, and rows written as JSON Lines are formatted straight from those
+columns, the prompt's stored JSON text reused where it is already exactly what
+json.dumps would write.
 """
 import hashlib
 import hmac
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import groupby, islice
+from json.encoder import encode_basestring
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Avg, Case, CharField, Count, FloatField, Max, QuerySet, Sum, TextField, Value, When
+from django.db import connection, transaction
+from django.db.models import Avg, Case, CharField, Count, FloatField, Max, Q, QuerySet, Sum, TextField, Value, When
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
 from feedback.exports.aggregate import PairTally, Vote, rank_pairs, tally_majority, thumbs_majority
 from feedback.exports.filters import ExportFilters
-from feedback.labelling.models import Label, Membership, Project, Task, TaskCandidate, TaskKind
+from feedback.labelling.models import Candidate, Label, Membership, Project, Prompt, Task, TaskCandidate, TaskKind
 
 TASK_CHUNK = 2000
 FETCH = 10_000
+ROW_FETCH = 5000  # rows per round trip of the one-query pair stream (wide rows: texts included)
 EXTRA_COLUMNS = ("agreement", "strength", "votes", "task_id", "prompt_id", "split", "adjudicated")
 FORMS = ("conversational", "text")
 
@@ -218,36 +225,256 @@ def _pair_outcome(tally: PairTally, adjudicated: dict | None, summary: ExportSum
     return status, outcome
 
 
-def preference_rows(
-    project: Project, filters: ExportFilters, summary: ExportSummary, *, form: str = "conversational", columns=()
-) -> Iterator[dict]:
-    """One row per aggregated pair: pair tasks by majority (an adjudicated answer wins),
-    then rank tasks by the pairs their rankings imply."""
-    weights = _weights(project, filters)
+class RowStream:
+    """An iterator of row dicts that can also give the same rows as JSON Lines text,
+    encoded without building the dicts (writers.jsonl_chunks asks for that). Either way
+    of reading it may be used, once."""
 
-    def row(task_id, info, outcome, adjudicated):
-        if filters.min_agreement is not None and outcome.agreement < filters.min_agreement and not adjudicated:
-            summary.excluded["below_min_agreement"] += 1
-            return None
-        summary.rows[info.split] += 1
-        return {
-            "prompt": _prompt(info, form),
-            "chosen": _response(info.texts[outcome.chosen], form),
-            "rejected": _response(info.texts[outcome.rejected], form),
-            **_extras(columns, info, task_id, agreement=round(outcome.agreement, 4), strength=outcome.strength,
-                      votes=outcome.votes, adjudicated=adjudicated),
-        }
+    def __init__(self, dicts, lines):
+        self._dicts, self._lines, self._iterator = dicts, lines, None
 
-    for task_id, tally, info, adjudicated in _with_infos(project, _pair_tallies(project, filters, weights, summary)):
-        _, outcome = _pair_outcome(tally, adjudicated, summary)
-        if outcome is not None and (out := row(task_id, info, outcome, adjudicated is not None)):
-            yield out
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> dict:
+        if self._iterator is None:
+            self._iterator = self._dicts()
+        return next(self._iterator)
+
+    def json_lines(self) -> Iterator[str]:
+        """Each row as writers.jsonl_chunks would encode its dict (", " and ": ", no ASCII escaping)."""
+        if self._iterator is not None:
+            raise RuntimeError("rows already being read")
+        self._iterator = iter(())
+        return self._lines()
+
+    def close(self) -> None:
+        close = getattr(self._iterator, "close", None)
+        if close is not None:
+            close()
+
+
+# Exactly what json.dumps(value, ensure_ascii=False, separators=(", ", ": ")) writes when it
+# contains no numbers: strings with only the escapes Python writes, the ", " and ": "
+# separators, no other whitespace. A prompt's stored JSON text that matches is written
+# as it is; anything else (numbers, ASCII-escaped text from SQLite, ...) is parsed and
+# written again, so the bytes never depend on which way a row went.
+_CANONICAL_JSON = re.compile(
+    r'(?:"[^"\\\x00-\x1f]*(?:\\(?:["\\bfnrt]|u00(?:0[0-7bef]|1[0-9a-f]))[^"\\\x00-\x1f]*)*"|[\[\]{}]|, |: |true|false|null)*'
+).fullmatch
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+_ASSISTANT = '[{"role": "assistant", "content": '
+
+
+def _messages_json(messages: str) -> str:
+    return messages if _CANONICAL_JSON(messages) else _dumps(json.loads(messages))
+
+
+def _pair_rows_query(project: Project, filters: ExportFilters, weights: dict[int, float], columns=()):
+    """One query for every pair task: its vote tally (summed by the database, as in
+    _pair_tallies), prompt, the texts of candidates 0 and 1 and any adjudicated answer, in
+    task order. Mean strengths and the prompt's external id only when a column shows
+    them (NULL otherwise). (sql, params)."""
+    from feedback.quality.models import Adjudication
+
+    choice, weight = Cast(KT("answer__choice"), CharField()), _weight_expression(weights)
+
+    def votes_for(value):
+        # Without weights every vote weighs 1.0: a filtered count is the same sum, much
+        # cheaper than summing numerics, and compares and divides to the same floats.
+        # With weights, cast in SQL: the same value as float() of the database's sum.
+        if not weights:
+            return Count("id", filter=Q(choice=value))
+        return Cast(Sum(Case(When(choice=value, then=weight), default=Value(0.0), output_field=FloatField())), FloatField())
+
+    def strength_of(value):
+        return Avg(Cast(KT("answer__strength"), FloatField()), filter=Q(choice=value))
+
+    strengths = {"sa": strength_of("A"), "sb": strength_of("B")} if "strength" in columns else {}
+    tallies = (
+        _labels(project, filters)
+        .filter(kind=TaskKind.PAIR)
+        .alias(choice=choice)
+        .values("task_id")
+        .annotate(
+            a=votes_for("A"), b=votes_for("B"), tie=votes_for("tie"), bad=votes_for("both_bad"),
+            n=Count("id"), newest=Max("id"), prompt=Max("task__prompt_id"), **strengths,
+        )
+        .order_by("task_id")
+    )
+    inner, params = tallies.query.sql_with_params()
+    q = connection.ops.quote_name
+    prompt, link, candidate = (q(m._meta.db_table) for m in (Prompt, TaskCandidate, Candidate))
+
+    candidates = f"{link} tc INNER JOIN {candidate} c ON c.{q('id')} = tc.{q('candidate_id')} WHERE tc.{q('task_id')} = t.{q('task_id')}"
+    if connection.vendor == "postgresql":
+        # One index range scan of the task's two links, not one lookup per position.
+        texts, lateral = "cc.t0, cc.t1", (
+            f" CROSS JOIN LATERAL (SELECT MAX(c.{q('text')}) FILTER (WHERE tc.{q('position')} = 0) AS t0, "
+            f"MAX(c.{q('text')}) FILTER (WHERE tc.{q('position')} = 1) AS t1 FROM {candidates}) cc"
+        )
+    else:
+        texts, lateral = ", ".join(f"(SELECT c.{q('text')} FROM {candidates} AND tc.{q('position')} = {position})"
+                                   for position in (0, 1)), ""
+    sql = (
+        f"SELECT t.{q('task_id')}, t.{q('a')}, t.{q('b')}, t.{q('tie')}, t.{q('bad')}, t.{q('n')}, "
+        f"{'t.' + q('sa') + ', t.' + q('sb') if strengths else 'NULL, NULL'}, t.{q('newest')}, "
+        f"{'p.' + q('external_id') if 'prompt_id' in columns else 'NULL'}, CAST(p.{q('messages')} AS TEXT), "
+        f"p.{q('split')}, {texts}, "
+        f"(SELECT CAST(j.{q('answer')} AS TEXT) FROM {q(Adjudication._meta.db_table)} j WHERE j.{q('task_id')} = t.{q('task_id')}) "
+        f"FROM ({inner}) t INNER JOIN {prompt} p ON p.{q('id')} = t.{q('prompt')}{lateral} ORDER BY t.{q('task_id')}"
+    )
+    return sql, params
+
+
+def _connection_busy(execute, sql, params, many, context):
+    raise RuntimeError("the database connection is streaming export rows: read them all (or close the "
+                       "iterator) before running another query")
+
+
+def _stream_sql(sql: str, params, size: int = ROW_FETCH):
+    """Rows of raw SQL, in order and in constant memory. On Postgres one statement whose
+    rows arrive in chunks as the server produces them (libpq ≥ 17), so the database
+    computes the next rows while these are written; a server-side cursor would make it
+    wait for each FETCH (or, outside a transaction, compute every row before the first).
+    Until the rows are read the connection is busy: another query on it meanwhile
+    raises (psycopg would otherwise wait forever for its own lock)."""
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        if psycopg.pq.version() >= 170000:
+            # A transaction only to scope the setting: JIT-compiling a plan whose estimated
+            # cost is its row count times the per-task lookups takes longer than it saves,
+            # and happens before the first row.
+            with transaction.atomic(), connection.cursor() as cursor, connection.wrap_database_errors:
+                cursor.execute("SET LOCAL jit = off")
+                with connection.execute_wrapper(_connection_busy):
+                    yield from cursor.cursor.stream(sql, params, size=size)
+            return
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(size):
+            yield from rows
+
+
+def _preference_pairs(project, filters, summary, form, columns, weights, as_json: bool):
+    """Rows from pair tasks, as dicts or as JSON text: one streamed query, the majority
+    decided inline (aggregate.tally_majority's rule, which it still applies to anything
+    but a clear win for A or B), no per-row objects on the common path."""
+    min_agreement = filters.min_agreement
+    need_agreement = bool(columns) or min_agreement is not None
+    agreement = None
+    conversational = form == "conversational"
+    labels = tasks = newest_id = 0
+    rows: dict[str, int] = {}  # added to the summary at the end, as are the counts above
+    sql, params = _pair_rows_query(project, filters, weights, columns)
+    try:
+        for task_id, a, b, tie, bad, n, sa, sb, newest, ext, messages, split, text0, text1, adjudication in _stream_sql(sql, params):
+            labels += n
+            tasks += 1
+            if newest > newest_id:
+                newest_id = newest
+            if adjudication is None and a > 0 and a > b and a > tie and a > bad:
+                chosen, rejected, win, strength, adjudicated = text0, text1, a, sa, False
+            elif adjudication is None and b > 0 and b > a and b > tie and b > bad:
+                chosen, rejected, win, strength, adjudicated = text1, text0, b, sb, False
+            else:
+                tally = PairTally(a=a, b=b, tie=tie, both_bad=bad, votes=n, strength_a=sa, strength_b=sb)
+                adjudicated = adjudication is not None
+                status, outcome = _pair_outcome(tally, json.loads(adjudication) if adjudicated else None, summary)
+                if outcome is None:
+                    continue
+                texts = (text0, text1)
+                chosen, rejected, strength = texts[outcome.chosen], texts[outcome.rejected], outcome.strength
+                agreement = outcome.agreement
+                win = None
+            if win is not None and need_agreement:
+                # sum() of the positive weights in A, B, tie, both_bad order, as _plurality adds them.
+                total = a if a > 0 else 0
+                if b > 0:
+                    total += b
+                if tie > 0:
+                    total += tie
+                if bad > 0:
+                    total += bad
+                agreement = win / total
+            if min_agreement is not None and agreement < min_agreement and not adjudicated:
+                summary.excluded["below_min_agreement"] += 1
+                continue
+            rows[split] = rows.get(split, 0) + 1
+            if as_json:
+                if conversational:
+                    line = (f'{{"prompt": {_messages_json(messages)}, "chosen": {_ASSISTANT}{encode_basestring(chosen)}}}], '
+                            f'"rejected": {_ASSISTANT}{encode_basestring(rejected)}}}]')
+                else:
+                    prompt = "\n\n".join(m["content"] for m in json.loads(messages))
+                    line = (f'{{"prompt": {encode_basestring(prompt)}, "chosen": {encode_basestring(chosen)}, '
+                            f'"rejected": {encode_basestring(rejected)}')
+                if columns:
+                    extras = _dumps(_extras(columns, _Info(ext, split), task_id, agreement=round(agreement, 4),
+                                            strength=strength, votes=n, adjudicated=adjudicated))
+                    line += ", " + extras[1:-1] if len(extras) > 2 else ""
+                yield line + "}"
+            else:
+                info = TaskInfo(ext, json.loads(messages), split, {0: chosen, 1: rejected}, {})
+                yield {
+                    "prompt": _prompt(info, form),
+                    "chosen": _response(chosen, form),
+                    "rejected": _response(rejected, form),
+                    **(_extras(columns, info, task_id, agreement=round(agreement, 4), strength=strength,
+                               votes=n, adjudicated=adjudicated) if columns else {}),
+                }
+    finally:
+        summary.labels += labels
+        summary.tasks += tasks
+        summary.max_label_id = max(summary.max_label_id, newest_id)
+        summary.rows.update(rows)
+
+
+@dataclass
+class _Info:
+    prompt_id: str
+    split: str
+
+
+def _preference_ranked(project, filters, summary, form, columns, weights):
+    """Rows from rank tasks: the pairs their rankings imply."""
     for task_id, votes, info, _ in _with_infos(project, _label_votes(project, filters, TaskKind.RANK, weights, summary)):
         outcomes, undecided = rank_pairs(votes)
         summary.excluded["rank_pair_no_majority"] += undecided
         for outcome in outcomes:
-            if out := row(task_id, info, outcome, False):
-                yield out
+            if filters.min_agreement is not None and outcome.agreement < filters.min_agreement:
+                summary.excluded["below_min_agreement"] += 1
+                continue
+            summary.rows[info.split] += 1
+            yield {
+                "prompt": _prompt(info, form),
+                "chosen": _response(info.texts[outcome.chosen], form),
+                "rejected": _response(info.texts[outcome.rejected], form),
+                **_extras(columns, info, task_id, agreement=round(outcome.agreement, 4), strength=outcome.strength,
+                          votes=outcome.votes, adjudicated=False),
+            }
+
+
+def preference_rows(
+    project: Project, filters: ExportFilters, summary: ExportSummary, *, form: str = "conversational", columns=()
+) -> RowStream:
+    """One row per aggregated pair: pair tasks by majority (an adjudicated answer wins),
+    then rank tasks by the pairs their rankings imply. Read as dicts, or (what
+    writers.jsonl_chunks does) as JSON Lines text built without them: the same bytes."""
+
+    def dicts():
+        weights = _weights(project, filters)
+        yield from _preference_pairs(project, filters, summary, form, columns, weights, as_json=False)
+        yield from _preference_ranked(project, filters, summary, form, columns, weights)
+
+    def lines():
+        weights = _weights(project, filters)
+        yield from _preference_pairs(project, filters, summary, form, columns, weights, as_json=True)
+        for row in _preference_ranked(project, filters, summary, form, columns, weights):
+            yield _dumps(row)
+
+    return RowStream(dicts, lines)
 
 
 def unpaired_rows(

@@ -1,9 +1,12 @@
 """Each dataset checked on hand-built labels where the right answer is known."""
+import json
+
 import pytest
 
-from feedback.exports.datasets import BUILDERS, ExportSummary, pseudonym
+from feedback.exports.datasets import BUILDERS, EXTRA_COLUMNS, FORMS, ExportSummary, preference_rows, pseudonym
 from feedback.exports.filters import ExportFilters
-from feedback.labelling.models import Split
+from feedback.exports.writers import jsonl_chunks
+from feedback.labelling.models import Candidate, Prompt, Split
 from feedback.quality.models import Adjudication
 from tests.exports.conftest import TEXTS
 
@@ -113,3 +116,21 @@ def test_max_label_id_pins_the_label_set(project, known_labels):
     first, summary = rows(project, "raw")
     pinned, _ = rows(project, "raw", ExportFilters(max_label_id=summary.max_label_id - 3))
     assert len(pinned) == len(first) - 3
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_json_lines_are_exactly_the_rows_dumped(project, known_labels, form, weighted):
+    """Preference JSONL is encoded straight from the query's columns; it must be the bytes
+    json.dumps writes for the row dicts, escapes and all, whichever path a row takes."""
+    tricky = 'Quote " back\\slash\nnew\ttab é 😀 \u2028 \x01 </script>'
+    Candidate.objects.filter(text=TEXTS["pair-majority"][0]).update(text=tricky)
+    Prompt.objects.filter(external_id__startswith="pair-majority").update(
+        messages=[{"role": "system", "content": "Be brief ☃"}, {"role": "user", "content": 'Say "hi" 1\\2'}])
+    filters = ExportFilters(weight_by_reliability=weighted)
+    dicts = list(preference_rows(project, filters, ExportSummary(), form=form, columns=EXTRA_COLUMNS))
+    text = b"".join(jsonl_chunks(preference_rows(project, filters, ExportSummary(), form=form, columns=EXTRA_COLUMNS)))
+    dumped = [json.dumps(row, ensure_ascii=False, separators=(", ", ": ")) for row in dicts]
+    assert text.decode("utf-8").split("\n") == dumped + [""]
+    chosen = [row["chosen"] if form == "text" else row["chosen"][0]["content"] for row in dicts]
+    assert tricky in chosen  # the tricky row was exported, not skipped
