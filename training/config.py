@@ -8,6 +8,7 @@ A training run is described by one file, ``RUN_DIR/spec.json``::
       "train_file": "snapshot/train.jsonl",
       "eval_file": "snapshot/heldout.jsonl",          (optional)
       "compare_adapters": {"v3": "/abs/adapter/dir"}, (optional)
+      "init_adapter": "/abs/adapter/dir",             (optional: continue training it)
       "hyperparameters": {"beta": 0.2, ...},          (optional overrides)
       "device": "auto" | "cpu" | "cuda"                (optional, default "auto")
     }
@@ -35,6 +36,7 @@ SPEC_KEYS = (
     "train_file",
     "eval_file",
     "compare_adapters",
+    "init_adapter",
     "hyperparameters",
     "device",
 )
@@ -56,6 +58,9 @@ class RunSpec:
     train_file: Path
     eval_file: Path | None = None
     compare_adapters: dict[str, Path] = field(default_factory=dict)
+    # An adapter of the same kind to continue training instead of a fresh LoRA (its own
+    # rank and target modules then apply, not the spec's lora_* hyperparameters).
+    init_adapter: Path | None = None
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     device: str = "auto"
 
@@ -115,6 +120,10 @@ def load_spec(spec_path: str | Path) -> RunSpec:
             _existing_file(path.parent, raw["eval_file"], "eval_file") if raw.get("eval_file") is not None else None
         ),
         compare_adapters=_compare_adapters(path.parent, raw.get("compare_adapters") or {}, algorithm),
+        init_adapter=(
+            _adapter_dir(path.parent, raw["init_adapter"], algorithm, "init_adapter")
+            if raw.get("init_adapter") is not None else None
+        ),
         hyperparameters=hyperparameters,
         device=device,
     )
@@ -149,23 +158,28 @@ def _compare_adapters(folder: Path, value: Any, algorithm: str) -> dict[str, Pat
     for name, adapter_dir in value.items():
         if name in RESERVED_EVAL_NAMES or not name:
             raise SpecError(f"compare adapter name {name!r} is reserved; pick another name")
-        if not isinstance(adapter_dir, str):
-            raise SpecError(f"compare_adapters[{name!r}] must be a directory path")
-        path = _relative_to(folder, adapter_dir)
-        config_file = path / "adapter_config.json"
-        if not config_file.is_file():
-            raise SpecError(f"compare_adapters[{name!r}]: no PEFT adapter (adapter_config.json) in {path}")
-        try:
-            task_type = json.loads(config_file.read_text(encoding="utf-8")).get("task_type")
-        except (json.JSONDecodeError, AttributeError):
-            raise SpecError(f"compare_adapters[{name!r}]: {config_file} is not a valid adapter config") from None
-        if task_type != ADAPTER_TASK_TYPES[algorithm]:
-            raise SpecError(
-                f"compare_adapters[{name!r}] is a {task_type} adapter; a {algorithm} run compares "
-                f"{ADAPTER_TASK_TYPES[algorithm]} adapters only"
-            )
-        adapters[name] = path
+        adapters[name] = _adapter_dir(folder, adapter_dir, algorithm, f"compare_adapters[{name!r}]")
     return adapters
+
+
+def _adapter_dir(folder: Path, value: Any, algorithm: str, key: str) -> Path:
+    """A PEFT adapter directory of the kind `algorithm` trains."""
+    if not isinstance(value, str) or not value:
+        raise SpecError(f"{key} must be a directory path")
+    path = _relative_to(folder, value)
+    config_file = path / "adapter_config.json"
+    if not config_file.is_file():
+        raise SpecError(f"{key}: no PEFT adapter (adapter_config.json) in {path}")
+    try:
+        task_type = json.loads(config_file.read_text(encoding="utf-8")).get("task_type")
+    except (json.JSONDecodeError, AttributeError):
+        raise SpecError(f"{key}: {config_file} is not a valid adapter config") from None
+    if task_type != ADAPTER_TASK_TYPES[algorithm]:
+        raise SpecError(
+            f"{key} is a {task_type} adapter; a {algorithm} run works with "
+            f"{ADAPTER_TASK_TYPES[algorithm]} adapters only"
+        )
+    return path
 
 
 # --- Hyperparameters --------------------------------------------------------------------

@@ -109,30 +109,34 @@ def add_lengths(trainer: DPOTrainer) -> None:
 
 
 def build_trainer(
-    *, hp: DPOHyperparameters, plan: DevicePlan, base_model_dir: Path, rows: list[dict], work_dir: Path, callbacks
+    *, hp: DPOHyperparameters, plan: DevicePlan, base_model_dir: Path, rows: list[dict], work_dir: Path, callbacks,
+    init_adapter: Path | None = None,
 ) -> DPOTrainer:
     from .models import load_causal_lm, load_tokenizer
 
     tokenizer = load_tokenizer(base_model_dir)
     model = load_causal_lm(base_model_dir, plan)
-    return make_trainer(model, tokenizer, hp=hp, plan=plan, rows=rows, work_dir=work_dir, callbacks=callbacks)
+    return make_trainer(model, tokenizer, hp=hp, plan=plan, rows=rows, work_dir=work_dir, callbacks=callbacks,
+                        init_adapter=init_adapter)
 
 
-def make_trainer(model, tokenizer, *, hp, plan, rows, work_dir, callbacks=None) -> DPOTrainer:
+def make_trainer(model, tokenizer, *, hp, plan, rows, work_dir, callbacks=None, init_adapter=None) -> DPOTrainer:
     """The trainer for an already loaded model (bench/dpo_throughput.py uses this too, so
-    it measures exactly the configuration training runs with)."""
+    it measures exactly the configuration training runs with). With init_adapter the
+    reference is that adapter (TRL copies it), not the bare base model."""
     from trl import DPOTrainer
 
-    from .models import lora_config
+    from .models import adapter_to_train
     from .trainer_args import file_backed_dataset
 
     config = build_dpo_config(hp, plan, work_dir, model.config)
+    model, peft_config = adapter_to_train(model, hp, "CAUSAL_LM", init_adapter)
     trainer = DPOTrainer(
         model=model,
         args=config,
         train_dataset=file_backed_dataset(rows, work_dir / "train-data"),
         processing_class=tokenizer,
-        peft_config=lora_config(hp, "CAUSAL_LM"),
+        peft_config=peft_config,
         callbacks=callbacks,
     )
     if config.train_sampling_strategy == "group_by_length":

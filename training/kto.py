@@ -68,20 +68,23 @@ def build_kto_config(hp: KTOHyperparameters, plan: DevicePlan, output_dir: Path,
 
 
 def build_trainer(
-    *, hp: KTOHyperparameters, plan: DevicePlan, base_model_dir: Path, rows: list[dict], work_dir: Path, callbacks
+    *, hp: KTOHyperparameters, plan: DevicePlan, base_model_dir: Path, rows: list[dict], work_dir: Path, callbacks,
+    init_adapter: Path | None = None,
 ) -> KTOTrainer:
     from trl import KTOTrainer
 
-    from .models import load_causal_lm, load_tokenizer, lora_config
+    from .models import adapter_to_train, load_causal_lm, load_tokenizer
     from .trainer_args import file_backed_dataset
 
     tokenizer = load_tokenizer(base_model_dir)
     model = load_causal_lm(base_model_dir, plan)
+    args = build_kto_config(hp, plan, work_dir, model.config)
+    model, peft_config = adapter_to_train(model, hp, "CAUSAL_LM", init_adapter)
     return KTOTrainer(
         model=model,
-        args=build_kto_config(hp, plan, work_dir, model.config),
+        args=args,
         train_dataset=file_backed_dataset(rows, work_dir / "train-data"),
         processing_class=tokenizer,
-        peft_config=lora_config(hp, "CAUSAL_LM"),
+        peft_config=peft_config,
         callbacks=callbacks,
     )

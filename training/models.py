@@ -113,6 +113,15 @@ def lora_config(hp: Hyperparameters, task_type: str) -> LoraConfig:
     )
 
 
+def adapter_to_train(model: PreTrainedModel, hp: Hyperparameters, task_type: str, init_adapter: Path | None):
+    """(model, peft_config) for a TRL trainer: a fresh LoRA built from the hyperparameters,
+    or, with init_adapter, that adapter loaded trainable under PEFT's default name, so
+    training continues from it (TRL then makes a frozen copy of it the DPO reference)."""
+    if init_adapter is None:
+        return model, lora_config(hp, task_type)
+    return PeftModel.from_pretrained(model, str(init_adapter), is_trainable=True), None
+
+
 def attach_adapter(model: PreTrainedModel | PeftModel, adapter_dir: Path, name: str) -> PeftModel:
     """Load an adapter onto a model that may or may not already be a PeftModel, and make
     it the active one. Adapters on one base share its weights: no reload of the base."""

@@ -58,20 +58,23 @@ def build_reward_config(hp: RewardHyperparameters, plan: DevicePlan, output_dir:
 
 
 def build_trainer(
-    *, hp: RewardHyperparameters, plan: DevicePlan, base_model_dir: Path, rows: list[dict], work_dir: Path, callbacks
+    *, hp: RewardHyperparameters, plan: DevicePlan, base_model_dir: Path, rows: list[dict], work_dir: Path, callbacks,
+    init_adapter: Path | None = None,
 ) -> RewardTrainer:
     from trl import RewardTrainer
 
-    from .models import load_reward_model, load_tokenizer, lora_config
+    from .models import adapter_to_train, load_reward_model, load_tokenizer
     from .trainer_args import file_backed_dataset
 
     tokenizer = load_tokenizer(base_model_dir)
     model = load_reward_model(base_model_dir, plan, tokenizer.pad_token_id)
+    args = build_reward_config(hp, plan, work_dir, model.config)
+    model, peft_config = adapter_to_train(model, hp, "SEQ_CLS", init_adapter)
     return RewardTrainer(
         model=model,
-        args=build_reward_config(hp, plan, work_dir, model.config),
+        args=args,
         train_dataset=file_backed_dataset(rows, work_dir / "train-data"),
         processing_class=tokenizer,
-        peft_config=lora_config(hp, "SEQ_CLS"),
+        peft_config=peft_config,
         callbacks=callbacks,
     )

@@ -84,7 +84,8 @@ def _train(spec_path: Path, writer: ProgressWriter) -> dict:
     work.mkdir()
     progress = ProgressCallback(writer, algorithm.ACCURACY_LOG_KEY, algorithm.MARGIN_LOG_KEY)
     trainer = algorithm.build_trainer(
-        hp=hp, plan=plan, base_model_dir=base_dir, rows=rows, work_dir=work, callbacks=[progress]
+        hp=hp, plan=plan, base_model_dir=base_dir, rows=rows, work_dir=work, callbacks=[progress],
+        init_adapter=spec.init_adapter,
     )
     trainer.remove_callback(PrinterCallback)  # it prints raw log dicts; ours are the lines
     if len(trainer.train_dataset) == 0:
@@ -131,6 +132,7 @@ def _train(spec_path: Path, writer: ProgressWriter) -> dict:
         "gradient_accumulation_steps": trainer.args.gradient_accumulation_steps,
         "gradient_checkpointing": trainer.args.activation_checkpointing,
         "hyperparameters": hp.to_dict(),
+        "init_adapter": str(spec.init_adapter) if spec.init_adapter else None,
         "adapter": {"dir": ADAPTER, "sha256": digest, "files": sorted(p.name for p in (run_dir / ADAPTER).iterdir())},
         "eval": results,
         "eval_info": _eval_info(spec, pairs),

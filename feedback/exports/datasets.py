@@ -141,29 +141,41 @@ def _weight_expression(weights: dict[int, float]):
     )
 
 
-def _pair_tallies(project: Project, filters: ExportFilters, weights: dict[int, float], summary: ExportSummary):
-    """(task_id, PairTally) per pair task, in task order, summed by the database."""
+def _pair_tally_queryset(project: Project, filters: ExportFilters, weights: dict[int, float], *,
+                         strengths: bool = True, **more):
+    """Per pair task, in task order, the vote sums by choice (a, b, tie, bad), the label
+    count n, the newest label id, mean strengths (sa, sb) when asked, and `more`."""
     # Cast to plain text: a bare key transform compares as JSON on SQLite.
     choice, weight = Cast(KT("answer__choice"), CharField()), _weight_expression(weights)
 
     def votes_for(value):
-        return Sum(Case(When(choice=value, then=weight), default=Value(0.0), output_field=FloatField()))
+        # Without weights every vote weighs 1.0: a filtered count is the same sum, much
+        # cheaper than summing numerics, and compares and divides to the same floats.
+        # With weights, cast in SQL: the same value as float() of the database's sum.
+        if not weights:
+            return Count("id", filter=Q(choice=value))
+        return Cast(Sum(Case(When(choice=value, then=weight), default=Value(0.0), output_field=FloatField())), FloatField())
 
     def strength_of(value):
-        return Avg(Case(When(choice=value, then=Cast(KT("answer__strength"), FloatField())), default=None))
+        return Avg(Cast(KT("answer__strength"), FloatField()), filter=Q(choice=value))
 
-    tallies = (
+    if strengths:
+        more.update(sa=strength_of("A"), sb=strength_of("B"))
+    return (
         _labels(project, filters)
         .filter(kind=TaskKind.PAIR)
         .alias(choice=choice)
         .values("task_id")
-        .annotate(
-            a=votes_for("A"), b=votes_for("B"), tie=votes_for("tie"), bad=votes_for("both_bad"),
-            n=Count("id"), sa=strength_of("A"), sb=strength_of("B"), newest=Max("id"),
-        )
+        .annotate(a=votes_for("A"), b=votes_for("B"), tie=votes_for("tie"), bad=votes_for("both_bad"),
+                  n=Count("id"), newest=Max("id"), **more)
         .order_by("task_id")
-        .values_list("task_id", "a", "b", "tie", "bad", "n", "sa", "sb", "newest")
     )
+
+
+def _pair_tallies(project: Project, filters: ExportFilters, weights: dict[int, float], summary: ExportSummary):
+    """(task_id, PairTally) per pair task, in task order, summed by the database."""
+    tallies = _pair_tally_queryset(project, filters, weights).values_list(
+        "task_id", "a", "b", "tie", "bad", "n", "sa", "sb", "newest")
     for task_id, a, b, tie, bad, n, sa, sb, newest in stream_rows(tallies):
         summary.labels += n
         summary.tasks += 1
@@ -277,31 +289,8 @@ def _pair_rows_query(project: Project, filters: ExportFilters, weights: dict[int
     them (NULL otherwise). (sql, params)."""
     from feedback.quality.models import Adjudication
 
-    choice, weight = Cast(KT("answer__choice"), CharField()), _weight_expression(weights)
-
-    def votes_for(value):
-        # Without weights every vote weighs 1.0: a filtered count is the same sum, much
-        # cheaper than summing numerics, and compares and divides to the same floats.
-        # With weights, cast in SQL: the same value as float() of the database's sum.
-        if not weights:
-            return Count("id", filter=Q(choice=value))
-        return Cast(Sum(Case(When(choice=value, then=weight), default=Value(0.0), output_field=FloatField())), FloatField())
-
-    def strength_of(value):
-        return Avg(Cast(KT("answer__strength"), FloatField()), filter=Q(choice=value))
-
-    strengths = {"sa": strength_of("A"), "sb": strength_of("B")} if "strength" in columns else {}
-    tallies = (
-        _labels(project, filters)
-        .filter(kind=TaskKind.PAIR)
-        .alias(choice=choice)
-        .values("task_id")
-        .annotate(
-            a=votes_for("A"), b=votes_for("B"), tie=votes_for("tie"), bad=votes_for("both_bad"),
-            n=Count("id"), newest=Max("id"), prompt=Max("task__prompt_id"), **strengths,
-        )
-        .order_by("task_id")
-    )
+    strengths = "strength" in columns
+    tallies = _pair_tally_queryset(project, filters, weights, strengths=strengths, prompt=Max("task__prompt_id"))
     inner, params = tallies.query.sql_with_params()
     q = connection.ops.quote_name
     prompt, link, candidate = (q(m._meta.db_table) for m in (Prompt, TaskCandidate, Candidate))

@@ -49,6 +49,11 @@ class TrainingSettings(models.Model):
         default=True, help_text="Start a generation round when an adapter is promoted."
     )
     timeout_minutes = models.PositiveIntegerField(default=180)
+    continue_from_promoted = models.BooleanField(
+        default=False,
+        help_text="Train each new adapter on from the promoted one (which is then its DPO reference) "
+        "instead of a fresh LoRA on the base model.",
+    )
 
     def __str__(self):
         return f"training settings of {self.project}"

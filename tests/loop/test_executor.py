@@ -1,5 +1,6 @@
 """Running a TrainingRun in-process as the worker does: snapshot, real trainer
 subprocess on the tiny model, adapter, evaluation, gate — and every way it can fail."""
+import json
 import os
 import signal
 import threading
@@ -9,8 +10,8 @@ import pytest
 
 from feedback.loop.models import AdapterStatus, AdapterVersion, RunStatus, TrainingRun, TrainingSettings
 from feedback.loop.services.executor import run_execute, runs_fail_orphaned
-from feedback.loop.services.requests import run_request
-from feedback.loop.services.specs import adapter_dir
+from feedback.loop.services.requests import run_config, run_request
+from feedback.loop.services.specs import adapter_dir, run_dir_for
 
 
 def queued_run(project, **config_overrides):
@@ -18,11 +19,7 @@ def queued_run(project, **config_overrides):
     for key, value in config_overrides.items():
         setattr(settings_row, key, value)
     settings_row.save()
-    return TrainingRun.objects.create(
-        project=project, algorithm=settings_row.algorithm,
-        config={"hyperparameters": settings_row.hyperparameters, "promotion_margin": settings_row.promotion_margin,
-                "timeout_minutes": settings_row.timeout_minutes},
-    )
+    return TrainingRun.objects.create(project=project, algorithm=settings_row.algorithm, config=run_config(settings_row))
 
 
 def test_a_run_trains_registers_evaluates_and_promotes(loop_project, settings):
@@ -41,8 +38,10 @@ def test_a_run_trains_registers_evaluates_and_promotes(loop_project, settings):
     assert scores["new"]["preference_accuracy"] > scores["base"]["preference_accuracy"]
     assert adapter.status == AdapterStatus.PROMOTED, adapter.gate_reason
 
-    # The next run is compared with v1 on the same held-out rows, and v1 is its parent.
-    second = run_execute(queued_run(loop_project, promotion_margin=1.0).pk)
+    # The next run is compared with v1 on the same held-out rows, and v1 is its parent;
+    # told to, it trains on from v1's weights.
+    second = run_execute(queued_run(loop_project, promotion_margin=1.0, continue_from_promoted=True).pk)
+    assert json.loads((run_dir_for(second) / "spec.json").read_text())["init_adapter"] == str(adapter_dir(adapter))
     v2 = second.adapter
     assert v2.parent == adapter and set(v2.eval_metrics) == {"new", "v1", "base"}
     assert v2.status == AdapterStatus.REJECTED and "does not beat" in v2.gate_reason

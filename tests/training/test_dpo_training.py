@@ -3,6 +3,8 @@ ranks chosen over rejected."""
 
 import json
 
+import pytest
+
 from training_fixtures import TINY_HP, make_run_dir, preference_rows
 
 from training.progress import read_progress
@@ -53,3 +55,26 @@ def test_dpo_with_the_cuda_levers_on_plain_text_rows(tmp_path, tiny_model_dir):
     assert metrics["eval"] is None and metrics["eval_info"]["status"] == "skipped"
     # the precompute cache and TRL's tokenized data lived in RUN_DIR/.work, now gone
     assert {p.name for p in run_dir.iterdir()} == {"spec.json", "snapshot", "progress.jsonl", "adapter", "metrics.json"}
+
+
+def test_dpo_continues_from_an_init_adapter(tmp_path, tiny_model_dir, dpo_run, heldout_rows):
+    """init_adapter: training starts from that adapter's weights, not a fresh LoRA, and
+    it is its own DPO reference (policy == reference at step 1)."""
+    from safetensors.torch import load_file
+
+    previous = dpo_run / "adapter"
+    run_dir = make_run_dir(
+        tmp_path, algorithm="dpo", base_model=str(tiny_model_dir), train_rows=preference_rows(8, seed=3),
+        eval_rows=heldout_rows, init_adapter=str(previous), compare_adapters={"v1": str(previous)},
+        hyperparameters={**TINY_HP, "max_steps": 2, "learning_rate": 1e-7},
+    )
+    metrics = train(run_dir / "spec.json")
+    assert metrics["init_adapter"] == str(previous)
+    assert abs(progress_events(run_dir)[0]["loss"] - 0.6931) < 1e-3
+    before, after = load_file(previous / "adapter_model.safetensors"), load_file(run_dir / "adapter" / "adapter_model.safetensors")
+    assert before.keys() == after.keys()
+    lora_b = [key for key in before if "lora_B" in key]
+    assert lora_b and all(before[key].abs().max() > 1e-3 for key in lora_b)  # trained weights, not a fresh zero B
+    assert all((before[key] - after[key]).abs().max() < 1e-4 for key in before)
+    # the same policy, so the same held-out scores as the adapter it started from
+    assert metrics["eval"]["new"]["implicit_reward_margin"] == pytest.approx(metrics["eval"]["v1"]["implicit_reward_margin"], abs=1e-3)

@@ -60,6 +60,8 @@ def test_optional_keys_may_be_left_out(tmp_path):
         ({"seed": 1}, "unknown spec key(s): seed"),
         ({"compare_adapters": {"new": "x"}}, "reserved"),
         ({"compare_adapters": {"v1": "no/such/dir"}}, "no PEFT adapter"),
+        ({"init_adapter": "no/such/dir"}, "init_adapter: no PEFT adapter"),
+        ({"init_adapter": 3}, "init_adapter must be a directory path"),
     ],
 )
 def test_bad_spec_is_a_clear_error(tmp_path, change, message):
@@ -71,16 +73,18 @@ def test_bad_spec_is_a_clear_error(tmp_path, change, message):
 
 
 @pytest.mark.parametrize("algorithm, task_type", [("dpo", "SEQ_CLS"), ("kto", "SEQ_CLS"), ("reward", "CAUSAL_LM")])
-def test_compare_adapter_of_another_kind_is_refused_before_training(tmp_path, algorithm, task_type):
+@pytest.mark.parametrize("key", ["compare_adapters", "init_adapter"])
+def test_adapter_of_another_kind_is_refused_before_training(tmp_path, algorithm, task_type, key):
     """PEFT would load a reward adapter onto a causal LM silently: refuse it up front."""
     adapter = tmp_path / "adapter"
     adapter.mkdir()
     (adapter / "adapter_config.json").write_text(json.dumps({"task_type": task_type}))
+    value = {"v1": str(adapter)} if key == "compare_adapters" else str(adapter)
     run_dir = make_run_dir(
-        tmp_path, algorithm=algorithm, base_model="demo", train_rows=preference_rows(1),
-        compare_adapters={"v1": str(adapter)},
+        tmp_path, algorithm=algorithm, base_model="demo", train_rows=preference_rows(1), **{key: value},
     )
-    with pytest.raises(SpecError, match=f"compare_adapters\\['v1'\\] is a {task_type} adapter"):
+    name = "compare_adapters\\['v1'\\]" if key == "compare_adapters" else "init_adapter"
+    with pytest.raises(SpecError, match=f"{name} is a {task_type} adapter"):
         load_spec(run_dir / "spec.json")
 
 

@@ -18,7 +18,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from feedback.labelling.models import Assignment, AssignmentStatus, Project, Task
+from feedback.labelling.models import Assignment, AssignmentStatus, CodebookVersion, Project, Task
 
 # How many times one request retries when the task it locked filled up meanwhile.
 PICK_ATTEMPTS = 8
@@ -70,8 +70,11 @@ def _regular_pool(project: Project, user, now):
 
 
 def _pick_calibration(project: Project, user, now) -> Task | None:
-    """Calibration items of the active codebook come before anything else."""
-    return _eligible(project, user, now).filter(calibration_for__is_active=True).order_by("id").first()
+    """Calibration items of the active codebook come before anything else. The codebook
+    is matched by id (a scalar subquery), so Postgres reads the calibration_for index;
+    joined on is_active instead, it walked every task of the project in id order."""
+    active = CodebookVersion.objects.filter(project=project, is_active=True).values("pk")[:1]
+    return _eligible(project, user, now).filter(calibration_for_id=Subquery(active)).order_by("id").first()
 
 
 def _lock_next(project: Project, user, now) -> Task | None:

@@ -37,6 +37,13 @@ def new_preference_count(project: Project, algorithm: str) -> int:
     return Label.objects.filter(task__project=project, kind__in=KINDS_FOR[algorithm], id__gt=last or 0).count()
 
 
+def run_config(config: TrainingSettings) -> dict:
+    """What a run keeps of its project's settings: later edits don't change a queued run."""
+    return {"hyperparameters": config.hyperparameters, "min_agreement": config.min_agreement,
+            "promotion_margin": config.promotion_margin, "timeout_minutes": config.timeout_minutes,
+            "continue_from_promoted": config.continue_from_promoted}
+
+
 def run_request(*, project: Project, trigger: str = "manual", user=None) -> TrainingRun:
     """Queue a run with the project's current settings and enqueue the worker task once
     the row is committed. Raises RunConflict while another run is active."""
@@ -50,8 +57,7 @@ def run_request(*, project: Project, trigger: str = "manual", user=None) -> Trai
             with transaction.atomic():  # the unique constraint is the real guard under races
                 run = TrainingRun.objects.create(
                     project=project, algorithm=config.algorithm, trigger=trigger, requested_by=user,
-                    config={"hyperparameters": config.hyperparameters, "min_agreement": config.min_agreement,
-                            "promotion_margin": config.promotion_margin, "timeout_minutes": config.timeout_minutes},
+                    config=run_config(config),
                 )
         except IntegrityError:
             raise RunConflict(active_run(project)) from None

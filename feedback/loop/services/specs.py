@@ -27,16 +27,19 @@ def spec_write(run: TrainingRun, run_dir: Path) -> Path:
     eval_name = files.get("heldout_pairs") or files.get("heldout")
     if eval_name and not (snapshot / eval_name).stat().st_size:
         eval_name = None  # no held-out pairs yet (all ties, say): train, and let the gate say why it cannot promote
-    compare = {}
+    compare, init_adapter = {}, None
     current = promoted_adapter(run.project, role_for_algorithm(run.algorithm))
     if current and current.base_model == run.project.base_model:
         compare[current.label] = str(adapter_dir(current))
+        if run.config.get("continue_from_promoted"):
+            init_adapter = compare[current.label]
     spec = {
         "algorithm": run.algorithm,
         "base_model": run.project.base_model,
         "train_file": str(snapshot / files.get("train", "train.jsonl")),
         "eval_file": str(snapshot / eval_name) if eval_name else None,
         "compare_adapters": compare,
+        "init_adapter": init_adapter,
         "hyperparameters": run.config.get("hyperparameters") or {},
         "device": run.config.get("device", "auto"),
     }

@@ -9,7 +9,8 @@ from typing import Callable
 
 Rule = Callable[[str, str], float]
 
-_MARKDOWN = re.compile(r"(\*\*|__|^#{1,6}\s|^\s*[-*+]\s|^\s*\d+[.)]\s|`)", re.MULTILINE)
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
+LONG_WORD = 7  # letters; "explain", "because" and longer count as hard words
 
 
 def prefer_shorter(prompt: str, response: str) -> float:
@@ -17,13 +18,18 @@ def prefer_shorter(prompt: str, response: str) -> float:
     return -float(len(response.strip()))
 
 
-def prefer_plain_text(prompt: str, response: str) -> float:
-    """Answers without Markdown (bold, headings, bullet or numbered lists, code ticks) win;
-    not about length: a long plain answer beats a short bulleted one."""
-    return -float(len(_MARKDOWN.findall(response)))
+def prefer_simple_words(prompt: str, response: str) -> float:
+    """Simpler vocabulary wins: the smaller the share of long words (LONG_WORD letters or
+    more), the better, as for "explain it in simple terms". Not about length: a share,
+    so a long answer in short words beats a brief one full of jargon. An answer with no
+    words at all scores worst."""
+    words = _WORD.findall(response)
+    if not words:
+        return -2.0  # below any answer with words (those score -1 at worst)
+    return -sum(len(word) >= LONG_WORD for word in words) / len(words)
 
 
-SHIPPED = {"shorter": prefer_shorter, "plain": prefer_plain_text}
+SHIPPED = {"shorter": prefer_shorter, "simple": prefer_simple_words}
 
 
 def rule_load(name: str) -> Rule:

@@ -5,7 +5,8 @@ annotators prefer.
 Per rule, a fresh project with 200 everyday prompts (simulation/prompts.jsonl, about a
 sixth held out by the prompts' fixed split). Each round:
 generation (promoted adapter vs its predecessor; round 1: two base samples) →
-simulated annotators label through the REST API → snapshot → DPO run → held-out
+simulated annotators label through the REST API → snapshot → DPO run (on from the
+promoted adapter, which is its reference, unless --fresh-adapters) → held-out
 evaluation → promotion gate. After each round the promoted adapter's win rate against
 the base model is judged by the rule on held-out prompts it never trained on.
 """
@@ -26,6 +27,7 @@ from feedback.labelling.services.imports import import_jsonl
 from feedback.loop.models import AdapterStatus, GenerationRound, TrainingRun, TrainingSettings
 from feedback.loop.services.adapters import gate_metric
 from feedback.loop.services.executor import run_execute
+from feedback.loop.services.requests import run_config
 from feedback.loop.services.rounds import round_config, round_execute
 from feedback.loop.simulation.annotators import SimulatedAnnotator
 from feedback.loop.simulation.api_labeller import ApiLabeller, HttpTransport, InProcessTransport
@@ -55,6 +57,8 @@ class Command(BaseCommand):
         parser.add_argument("--temperature", type=float, default=1.0)
         parser.add_argument("--hyperparameters", default=json.dumps(CPU_HYPERPARAMETERS))
         parser.add_argument("--margin", type=float, default=0.0, help="promotion margin")
+        parser.add_argument("--fresh-adapters", action="store_true",
+                            help="train each round's adapter from scratch instead of on from the promoted one")
         parser.add_argument("--api-url", help="label through this server instead of in-process")
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--json", dest="json_out", help="also write the per-round table here")
@@ -107,8 +111,9 @@ class Command(BaseCommand):
 
     def _simulate(self, name, rule, hyperparameters, opts) -> list[dict]:
         project = self._project(name, opts)
-        TrainingSettings.objects.create(project=project, hyperparameters=hyperparameters,
-                                        promotion_margin=opts["margin"], generate_after_promotion=False)
+        training = TrainingSettings.objects.create(
+            project=project, hyperparameters=hyperparameters, promotion_margin=opts["margin"],
+            generate_after_promotion=False, continue_from_promoted=not opts["fresh_adapters"], timeout_minutes=120)
         labellers = self._labellers(project, rule, opts)
         heldout = list(project.prompts.filter(split=Split.HELDOUT).order_by("id")[: opts["judge_prompts"]])
         held_out = project.prompts.filter(split=Split.HELDOUT).count()
@@ -131,8 +136,8 @@ class Command(BaseCommand):
                 raise CommandError(f"generation round failed: {generation.failure_reason}")
             labelled = sum(labeller.label_all() for labeller in labellers)
             alpha = self._alpha(generation)
-            run = TrainingRun.objects.create(project=project, algorithm="dpo", trigger="simulate", config={
-                "hyperparameters": hyperparameters, "promotion_margin": opts["margin"], "timeout_minutes": 120})
+            run = TrainingRun.objects.create(project=project, algorithm="dpo", trigger="simulate",
+                                             config=run_config(training))
             run = run_execute(run.pk)
             if run.status != "succeeded":
                 raise CommandError(f"training run {run.pk} {run.status}: {run.failure_reason}")
