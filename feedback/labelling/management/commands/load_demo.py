@@ -70,7 +70,9 @@ class Command(BaseCommand):
         with (DEMO_DIR / "prompts.jsonl").open(encoding="utf-8") as lines:
             result = import_jsonl(project=project, lines=lines)
         TrainingSettings.objects.get_or_create(
-            project=project, defaults={"min_new_preferences": 30, "hyperparameters": CPU_HYPERPARAMETERS}
+            project=project,
+            # Each new adapter trains on from the promoted one, as the loop of rounds intends.
+            defaults={"min_new_preferences": 30, "hyperparameters": CPU_HYPERPARAMETERS, "continue_from_promoted": True},
         )
         if not project.tasks.filter(labels__isnull=False).exists():
             for seed, username in enumerate(SIMULATED):
