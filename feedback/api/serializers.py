@@ -1,16 +1,20 @@
 """API representations. Answers are always in canonical candidate positions (see
 feedback.labelling.models.Label); `shown_order` says what the annotator saw."""
+from django.db import connection
 from rest_framework import serializers
 
 from feedback.labelling.models import (
     Assignment,
+    Candidate,
     CodebookVersion,
     Label,
     Project,
     Prompt,
+    Task,
     TaskCandidate,
     TaskKind,
 )
+from feedback.labelling.services.sql import table
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -52,30 +56,36 @@ class PromptSerializer(serializers.ModelSerializer):
 
 def assignment_payload(assignment: Assignment) -> dict:
     """What a client needs to label: the prompt, the candidates in the order to show
-    them (each with its canonical position), and how to answer. One query."""
-    links = list(
-        TaskCandidate.objects.filter(task_id=assignment.task_id).select_related("candidate", "task__prompt")
-    )
-    by_position = {link.position: link for link in links}
-    task = links[0].task if links else assignment.task
-    order = assignment.display_order or sorted(by_position)
+    them (each with its canonical position), and how to answer. One plain statement:
+    this is on every label round trip."""
+    link, candidate, task, prompt = map(table, (TaskCandidate, Candidate, Task, Prompt))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT tc."position", c."text", t."kind", p."external_id", p."messages" FROM {link} tc '
+            f'INNER JOIN {candidate} c ON c."id" = tc."candidate_id" INNER JOIN {task} t ON t."id" = tc."task_id" '
+            f'INNER JOIN {prompt} p ON p."id" = t."prompt_id" WHERE tc."task_id" = %s',
+            [assignment.task_id],
+        )
+        rows = cursor.fetchall()
+    texts = {position: text for position, text, *_ in rows}
+    kind, external_id, messages = rows[0][2:]
+    order = assignment.display_order or sorted(texts)
     return {
         "assignment": assignment.pk,
         "expires_at": assignment.expires_at,
         "task": {
-            "id": task.pk,
-            "kind": task.kind,
-            "prompt": {"external_id": task.prompt.external_id, "messages": task.prompt.messages},
+            "id": assignment.task_id,
+            "kind": kind,
+            "prompt": {
+                "external_id": external_id,
+                "messages": Prompt._meta.get_field("messages").from_db_value(messages, None, connection),
+            },
         },
         "candidates": [
-            {
-                "position": pos,
-                "letter": "AB"[pos] if task.kind == TaskKind.PAIR else None,
-                "text": by_position[pos].candidate.text,
-            }
+            {"position": pos, "letter": "AB"[pos] if kind == TaskKind.PAIR else None, "text": texts[pos]}
             for pos in order
         ],
-        "answer_format": ANSWER_FORMATS[task.kind],
+        "answer_format": ANSWER_FORMATS[kind],
     }
 
 

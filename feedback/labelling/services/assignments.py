@@ -10,26 +10,50 @@ serialized (BEGIN IMMEDIATE), which gives the same guarantee.
 
 This is the hot path of the labelling page and the API: every query here is counted.
 """
+import json
 import random
 from datetime import timedelta
 
-from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
+from django.db.models import BooleanField, F, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from feedback.labelling.models import Assignment, AssignmentStatus, CodebookVersion, Project, Task
+from feedback.labelling.services.sql import db_datetime, table
 
 # How many times one request retries when the task it locked filled up meanwhile.
 PICK_ATTEMPTS = 8
 FINISHED = (AssignmentStatus.DONE, AssignmentStatus.SKIPPED)
 
+# The hot path is plain SQL (see sql.py); the rest stays with the ORM.
+TASK, ASSIGNMENT, CODEBOOK = table(Task), table(Assignment), table(CodebookVersion)
+# This annotator's assignments that keep a task from them: finished, or held. The one
+# definition, for the raw statements and (through RawSQL) the ORM querysets. Params:
+# annotator id, now.
+_NOT_MINE = (
+    f"NOT EXISTS (SELECT 1 FROM {ASSIGNMENT} m WHERE m.\"task_id\" = {TASK}.\"id\" AND m.\"annotator_id\" = %s "
+    f"AND (m.\"status\" IN ('{AssignmentStatus.DONE}', '{AssignmentStatus.SKIPPED}') "
+    f"OR (m.\"status\" = '{AssignmentStatus.LEASED}' AND m.\"expires_at\" > %s)))"
+)
+
+
+def _live_leases_sql(task: str, *, excluding: bool = False) -> str:
+    """A parenthesized count of the live leases of `task` (a column or a placeholder).
+    Params: now, then the excluded assignment's id when `excluding`."""
+    other = ' AND l."id" <> %s' if excluding else ""
+    return (
+        f"(SELECT COUNT(*) FROM {ASSIGNMENT} l WHERE l.\"task_id\" = {task} "
+        f"AND l.\"status\" = '{AssignmentStatus.LEASED}' AND l.\"expires_at\" > %s{other})"
+    )
+
 
 def live_leases(task_id: int, *, now, exclude_assignment: int | None = None) -> int:
-    qs = Assignment.objects.filter(task_id=task_id, status=AssignmentStatus.LEASED, expires_at__gt=now)
-    if exclude_assignment is not None:
-        qs = qs.exclude(pk=exclude_assignment)
-    return qs.count()
+    excluding = exclude_assignment is not None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {_live_leases_sql('%s', excluding=excluding)}",
+                       [task_id, db_datetime(now), *([exclude_assignment] if excluding else [])])
+        return cursor.fetchone()[0]
 
 
 def task_is_unlimited(task: Task) -> bool:
@@ -37,55 +61,43 @@ def task_is_unlimited(task: Task) -> bool:
     return task.is_gold or task.calibration_for_id is not None
 
 
-def _mine(user, now):
-    """This annotator's assignments that keep a task from them: finished, or held."""
-    return Assignment.objects.filter(task=OuterRef("pk"), annotator=user).filter(
-        Q(status__in=FINISHED) | Q(status=AssignmentStatus.LEASED, expires_at__gt=now)
-    )
-
-
 def _eligible(project: Project, user, now):
-    return Task.objects.filter(project=project, is_active=True).exclude(Exists(_mine(user, now)))
-
-
-def _regular_pool(project: Project, user, now):
-    """Open regular tasks, nearly-done first so complete labels accumulate steadily. The
-    order matches the partial index task_pool_idx, so Postgres walks it and stops at the
-    first fit. The live-lease count here only narrows the pool; the count that decides
-    is taken again under the lock."""
-    live = (
-        Assignment.objects.filter(task=OuterRef("pk"), status=AssignmentStatus.LEASED, expires_at__gt=now)
-        .order_by()
-        .values("task")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        _eligible(project, user, now)
-        .filter(is_gold=False, calibration_for__isnull=True, labels_done__lt=project.overlap)
-        .alias(live=Coalesce(Subquery(live), 0))
-        .filter(live__lt=project.overlap - F("labels_done"))
-        .order_by("-labels_done", "id")
-    )
+    not_mine = RawSQL(_NOT_MINE, (user.pk, db_datetime(now)), output_field=BooleanField())
+    return Task.objects.filter(not_mine, project=project, is_active=True)
 
 
 def _pick_calibration(project: Project, user, now) -> Task | None:
     """Calibration items of the active codebook come before anything else. The codebook
-    is matched by id (a scalar subquery), so Postgres reads the calibration_for index;
-    joined on is_active instead, it walked every task of the project in id order."""
-    active = CodebookVersion.objects.filter(project=project, is_active=True).values("pk")[:1]
-    return _eligible(project, user, now).filter(calibration_for_id=Subquery(active)).order_by("id").first()
+    is matched by id (a scalar subquery), so Postgres reads the calibration_for index."""
+    active = f"SELECT c.\"id\" FROM {CODEBOOK} c WHERE c.\"project_id\" = %s AND c.\"is_active\" LIMIT 1"
+    sql = (
+        f"SELECT {TASK}.* FROM {TASK} WHERE {TASK}.\"calibration_for_id\" = ({active}) "
+        f"AND {TASK}.\"project_id\" = %s AND {TASK}.\"is_active\" AND {_NOT_MINE} ORDER BY {TASK}.\"id\" LIMIT 1"
+    )
+    return next(iter(Task.objects.raw(sql, [project.pk, project.pk, user.pk, db_datetime(now)])), None)
+
+
+def _regular_pick_sql(tried: int) -> str:
+    """Open regular tasks, nearly-done first so complete labels accumulate steadily, the
+    first one nobody else holds locked. The order matches the partial index
+    task_pool_idx, so Postgres walks it and stops at the first fit. The live-lease count
+    here only narrows the pool; the count that decides is taken again under the lock."""
+    excluded = f"AND {TASK}.\"id\" NOT IN ({', '.join(['%s'] * tried)}) " if tried else ""
+    lock = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    live = _live_leases_sql(TASK + '."id"')
+    return (
+        f"SELECT {TASK}.* FROM {TASK} WHERE {TASK}.\"project_id\" = %s AND {TASK}.\"is_active\" "
+        f"AND NOT {TASK}.\"is_gold\" AND {TASK}.\"calibration_for_id\" IS NULL AND {TASK}.\"labels_done\" < %s "
+        f"AND {_NOT_MINE} AND {TASK}.\"labels_done\" + {live} < %s {excluded}"
+        f"ORDER BY {TASK}.\"labels_done\" DESC, {TASK}.\"id\" LIMIT 1{lock}"
+    )
 
 
 def _lock_next(project: Project, user, now) -> Task | None:
     tried: list[int] = []
     for _ in range(PICK_ATTEMPTS):
-        task = (
-            _regular_pool(project, user, now)
-            .exclude(pk__in=tried)
-            .select_for_update(skip_locked=True, of=("self",))
-            .first()
-        )
+        params = [project.pk, project.overlap, user.pk, db_datetime(now), db_datetime(now), project.overlap, *tried]
+        task = next(iter(Task.objects.raw(_regular_pick_sql(len(tried)), params)), None)
         if task is None:
             return None
         # A fresh statement under the row lock: this count is exact.
@@ -108,29 +120,35 @@ def _lease(task: Task, user, *, now, project: Project) -> Assignment:
     expires = now + timedelta(minutes=project.lease_minutes)
     order = list(range(task.candidate_count))
     random.shuffle(order)
-    # An earlier lease of this annotator on this task that ran out unfinished is renewed.
-    renewed = Assignment.objects.filter(
-        task=task, annotator=user, status__in=(AssignmentStatus.LEASED, AssignmentStatus.RELEASED)
-    ).update(status=AssignmentStatus.LEASED, leased_at=now, expires_at=expires, display_order=order, finished_at=None)
-    if renewed:
-        return Assignment.objects.select_related("task").get(task=task, annotator=user)
-    assignment = Assignment.objects.create(
-        task=task, annotator=user, leased_at=now, expires_at=expires, display_order=order
+    # One statement: a new lease, or the renewal of this annotator's earlier lease on the
+    # task that ran out unfinished (a finished one is never renewed: nothing returns).
+    sql = (
+        f"INSERT INTO {ASSIGNMENT} (\"task_id\", \"annotator_id\", \"status\", \"leased_at\", \"expires_at\", "
+        f"\"finished_at\", \"display_order\") VALUES (%s, %s, %s, %s, %s, NULL, %s) "
+        f"ON CONFLICT (\"task_id\", \"annotator_id\") DO UPDATE SET \"status\" = excluded.\"status\", "
+        f"\"leased_at\" = excluded.\"leased_at\", \"expires_at\" = excluded.\"expires_at\", "
+        f"\"finished_at\" = NULL, \"display_order\" = excluded.\"display_order\" "
+        f"WHERE {ASSIGNMENT}.\"status\" IN ('{AssignmentStatus.LEASED}', '{AssignmentStatus.RELEASED}') RETURNING \"id\""
     )
-    assignment.task = task
-    return assignment
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [task.pk, user.pk, AssignmentStatus.LEASED, db_datetime(now), db_datetime(expires), json.dumps(order)])
+        row = cursor.fetchone()
+    if row is None:
+        raise RuntimeError(f"task {task.pk} was already finished by annotator {user.pk}")
+    return Assignment(id=row[0], task=task, annotator=user, status=AssignmentStatus.LEASED, leased_at=now,
+                      expires_at=expires, display_order=order)
 
 
 def current_assignment(*, project: Project, user, now=None) -> Assignment | None:
+    """The annotator's oldest live lease in the project (its task is loaded on first use)."""
     now = now or timezone.now()
-    return (
-        Assignment.objects.filter(
-            task__project=project, annotator=user, status=AssignmentStatus.LEASED, expires_at__gt=now
-        )
-        .select_related("task")
-        .order_by("leased_at")
-        .first()
+    sql = (
+        f"SELECT a.* FROM {ASSIGNMENT} a INNER JOIN {TASK} ON {TASK}.\"id\" = a.\"task_id\" "
+        f"WHERE {TASK}.\"project_id\" = %s AND a.\"annotator_id\" = %s AND a.\"status\" = %s "
+        f"AND a.\"expires_at\" > %s ORDER BY a.\"leased_at\" LIMIT 1"
     )
+    params = [project.pk, user.pk, AssignmentStatus.LEASED, db_datetime(now)]
+    return next(iter(Assignment.objects.raw(sql, params)), None)
 
 
 @transaction.atomic
