@@ -309,10 +309,9 @@ def _pair_rows_query(project: Project, filters: ExportFilters, weights: dict[int
         f"SELECT t.{q('task_id')}, t.{q('a')}, t.{q('b')}, t.{q('tie')}, t.{q('bad')}, t.{q('n')}, "
         f"{'t.' + q('sa') + ', t.' + q('sb') if strengths else 'NULL, NULL'}, t.{q('newest')}, "
         f"{'p.' + q('external_id') if 'prompt_id' in columns else 'NULL'}, CAST(p.{q('messages')} AS TEXT), "
-        f"p.{q('split')}, {texts}, CAST(j.{q('answer')} AS TEXT) "
-        f"FROM ({inner}) t INNER JOIN {prompt} p ON p.{q('id')} = t.{q('prompt')}{lateral} "
-        # A join, not a lookup per task: the few adjudications are hashed once.
-        f"LEFT JOIN {q(Adjudication._meta.db_table)} j ON j.{q('task_id')} = t.{q('task_id')} ORDER BY t.{q('task_id')}"
+        f"p.{q('split')}, {texts}, "
+        f"(SELECT CAST(j.{q('answer')} AS TEXT) FROM {q(Adjudication._meta.db_table)} j WHERE j.{q('task_id')} = t.{q('task_id')}) "
+        f"FROM ({inner}) t INNER JOIN {prompt} p ON p.{q('id')} = t.{q('prompt')}{lateral} ORDER BY t.{q('task_id')}"
     )
     return sql, params
 
