@@ -20,7 +20,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from feedback.labelling.models import Assignment, AssignmentStatus, CodebookVersion, Project, Task
-from feedback.labelling.services.sql import db_datetime, table
+from feedback.labelling.services.sql import db_datetime, first_row, table
 
 # How many times one request retries when the task it locked filled up meanwhile.
 PICK_ATTEMPTS = 8
@@ -74,7 +74,7 @@ def _pick_calibration(project: Project, user, now) -> Task | None:
         f"SELECT {TASK}.* FROM {TASK} WHERE {TASK}.\"calibration_for_id\" = ({active}) "
         f"AND {TASK}.\"project_id\" = %s AND {TASK}.\"is_active\" AND {_NOT_MINE} ORDER BY {TASK}.\"id\" LIMIT 1"
     )
-    return next(iter(Task.objects.raw(sql, [project.pk, project.pk, user.pk, db_datetime(now)])), None)
+    return first_row(Task, sql, [project.pk, project.pk, user.pk, db_datetime(now)])
 
 
 def _regular_pick_sql(tried: int) -> str:
@@ -97,7 +97,7 @@ def _lock_next(project: Project, user, now) -> Task | None:
     tried: list[int] = []
     for _ in range(PICK_ATTEMPTS):
         params = [project.pk, project.overlap, user.pk, db_datetime(now), db_datetime(now), project.overlap, *tried]
-        task = next(iter(Task.objects.raw(_regular_pick_sql(len(tried)), params)), None)
+        task = first_row(Task, _regular_pick_sql(len(tried)), params)
         if task is None:
             return None
         # A fresh statement under the row lock: this count is exact.
@@ -148,7 +148,7 @@ def current_assignment(*, project: Project, user, now=None) -> Assignment | None
         f"AND a.\"expires_at\" > %s ORDER BY a.\"leased_at\" LIMIT 1"
     )
     params = [project.pk, user.pk, AssignmentStatus.LEASED, db_datetime(now)]
-    return next(iter(Assignment.objects.raw(sql, params)), None)
+    return first_row(Assignment, sql, params)
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ from feedback.labelling.models import (
     TaskKind,
 )
 from feedback.labelling.services.assignments import ASSIGNMENT, CODEBOOK, TASK, live_leases, task_is_unlimited
-from feedback.labelling.services.sql import db_datetime, table
+from feedback.labelling.services.sql import db_datetime, first_row, table
 
 ACKNOWLEDGEMENT = table(CodebookAcknowledgement)
 
@@ -83,7 +83,7 @@ def _codebook_for(project_id: int, user, chosen_version: int | None) -> Codebook
         f"AND k.\"user_id\" = %s) AS acked FROM {CODEBOOK} c WHERE c.\"project_id\" = %s AND c.{which} LIMIT 1"
     )
     params = [user.pk, project_id, *([chosen_version] if chosen_version else [])]
-    codebook = next(iter(CodebookVersion.objects.raw(sql, params)), None)
+    codebook = first_row(CodebookVersion, sql, params)
     if codebook is None:
         raise InvalidAnswer("This project has no such codebook version to label under.")
     if not codebook.acked:

@@ -1,4 +1,5 @@
-"""Helpers for the plain SQL of the labelling hot path (next task, submit, payload).
+"""Helpers for the plain SQL of the labelling hot path (next task, submit, payload, and
+the token and project checks every API call starts with).
 
 Composing those statements with the ORM cost more CPU than running them — about half
 of a label round trip — so they are written out, in SQL that SQLite and Postgres both
@@ -14,3 +15,8 @@ def table(model) -> str:
 def db_datetime(value):
     """A datetime parameter as the database compares it (SQLite stores text)."""
     return connection.ops.adapt_datetimefield_value(value)
+
+
+def first_row(model, sql: str, params):
+    """The first model instance a raw SELECT of the model's columns returns, or None."""
+    return next(iter(model.objects.raw(sql, params)), None)
