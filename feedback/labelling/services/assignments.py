@@ -28,12 +28,13 @@ FINISHED = (AssignmentStatus.DONE, AssignmentStatus.SKIPPED)
 
 # The hot path is plain SQL (see sql.py); the rest stays with the ORM.
 TASK, ASSIGNMENT, CODEBOOK = table(Task), table(Assignment), table(CodebookVersion)
+_FINISHED = ", ".join(f"'{status}'" for status in FINISHED)
 # This annotator's assignments that keep a task from them: finished, or held. The one
 # definition, for the raw statements and (through RawSQL) the ORM querysets. Params:
 # annotator id, now.
 _NOT_MINE = (
     f"NOT EXISTS (SELECT 1 FROM {ASSIGNMENT} m WHERE m.\"task_id\" = {TASK}.\"id\" AND m.\"annotator_id\" = %s "
-    f"AND (m.\"status\" IN ('{AssignmentStatus.DONE}', '{AssignmentStatus.SKIPPED}') "
+    f"AND (m.\"status\" IN ({_FINISHED}) "
     f"OR (m.\"status\" = '{AssignmentStatus.LEASED}' AND m.\"expires_at\" > %s)))"
 )
 
