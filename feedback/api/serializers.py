@@ -115,18 +115,23 @@ class SubmitSerializer(serializers.Serializer):
     codebook_version = serializers.IntegerField(required=False, allow_null=True, min_value=1, default=None)
 
 
-class LabelSerializer(serializers.ModelSerializer):
-    annotator = serializers.CharField(source="annotator.username")
-    codebook_version = serializers.IntegerField(source="codebook.version")
-    prompt = serializers.CharField(source="task.prompt.external_id")
-    shown_order = serializers.JSONField(source="display_order")
+class LabelSerializer(serializers.Serializer):
+    """Read-only. Fields written out rather than introspected from the model: a
+    ModelSerializer rebuilds them on every instantiation, and a submit returns one."""
 
-    class Meta:
-        model = Label
-        fields = [
-            "id", "task", "prompt", "kind", "annotator", "codebook_version", "answer", "rewrite", "comment",
-            "shown_order", "time_spent_ms", "submission_id", "created_at",
-        ]
+    id = serializers.IntegerField(read_only=True)
+    task = serializers.IntegerField(source="task_id", read_only=True)
+    prompt = serializers.CharField(source="task.prompt.external_id", read_only=True)
+    kind = serializers.ChoiceField(choices=TaskKind.choices, read_only=True)
+    annotator = serializers.CharField(source="annotator.username", read_only=True)
+    codebook_version = serializers.IntegerField(source="codebook.version", read_only=True)
+    answer = serializers.JSONField(read_only=True)
+    rewrite = serializers.CharField(read_only=True)
+    comment = serializers.CharField(read_only=True)
+    shown_order = serializers.JSONField(source="display_order", read_only=True)
+    time_spent_ms = serializers.IntegerField(read_only=True)
+    submission_id = serializers.UUIDField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
 
 
 class SubmitResultSerializer(serializers.Serializer):

@@ -13,12 +13,15 @@ from feedback.labelling.models import (
     CodebookVersion,
     Label,
     PairChoice,
+    Project,
+    Prompt,
+    Task,
     TaskKind,
 )
 from feedback.labelling.services.assignments import ASSIGNMENT, CODEBOOK, TASK, live_leases, task_is_unlimited
-from feedback.labelling.services.sql import db_datetime, first_row, table
+from feedback.labelling.services.sql import columns, db_datetime, first_row, first_row_of, insert, table
 
-ACKNOWLEDGEMENT = table(CodebookAcknowledgement)
+ACKNOWLEDGEMENT, PROMPT, PROJECT = table(CodebookAcknowledgement), table(Prompt), table(Project)
 
 MAX_TIME_SPENT_MS = 24 * 60 * 60 * 1000
 MAX_FREE_TEXT = 20_000
@@ -109,16 +112,32 @@ def label_submit(
         return existing, False
 
 
+def _locked_assignment(assignment_id: int, user) -> Assignment | None:
+    """The caller's assignment with its task (and the task's prompt id and project
+    overlap), the task row locked: serialized with the assignment service (see
+    assignments.py). One plain statement (hot path)."""
+    lock = " FOR UPDATE OF t" if connection.features.has_select_for_update_of else ""
+    sql = (
+        f'SELECT {columns(Assignment, "a")}, {columns(Task, "t")}, p."external_id", j."overlap" FROM {ASSIGNMENT} a '
+        f'INNER JOIN {TASK} t ON t."id" = a."task_id" INNER JOIN {PROMPT} p ON p."id" = t."prompt_id" '
+        f'INNER JOIN {PROJECT} j ON j."id" = t."project_id" WHERE a."id" = %s AND a."annotator_id" = %s{lock}'
+    )
+    row = first_row_of((Assignment, Task), sql, [assignment_id, user.pk])
+    if row is None:
+        return None
+    assignment, task, external_id, overlap = row
+    # Only what labelling reads of them: the prompt's external id (the label's payload)
+    # and the project's overlap (an expired lease's check).
+    task.prompt = Prompt.from_db(connection.alias, ["id", "external_id"], [task.prompt_id, external_id])
+    task.project = Project.from_db(connection.alias, ["id", "overlap"], [task.project_id, overlap])
+    assignment.task = task
+    return assignment
+
+
 @transaction.atomic
 def _label_create(*, assignment_id: int, user, submission: Submission, project_id: int | None, now=None) -> Label:
     now = now or timezone.now()
-    # Locks the task row: serialized with the assignment service (see assignments.py).
-    assignment = (
-        Assignment.objects.select_related("task", "task__prompt")
-        .select_for_update(of=("task",))
-        .filter(pk=assignment_id, annotator=user)
-        .first()
-    )
+    assignment = _locked_assignment(assignment_id, user)
     if assignment is None or (project_id is not None and assignment.task.project_id != project_id):
         raise NoSuchAssignment("No such assignment of yours.")
     task = assignment.task
@@ -137,7 +156,7 @@ def _label_create(*, assignment_id: int, user, submission: Submission, project_i
     if not 0 <= submission.time_spent_ms <= MAX_TIME_SPENT_MS:
         raise InvalidAnswer("time spent is out of range")
     codebook = _codebook_for(task.project_id, user, submission.codebook_version)
-    label = Label.objects.create(
+    label = Label(
         assignment=assignment,
         task=task,
         annotator=user,
@@ -151,6 +170,7 @@ def _label_create(*, assignment_id: int, user, submission: Submission, project_i
         submission_id=submission.submission_id,
         created_at=now,
     )
+    insert(label)
     with connection.cursor() as cursor:
         cursor.execute(f'UPDATE {ASSIGNMENT} SET "status" = %s, "finished_at" = %s WHERE "id" = %s',
                        [AssignmentStatus.DONE, db_datetime(now), assignment.pk])
