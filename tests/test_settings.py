@@ -38,3 +38,17 @@ def test_check_deploy_passes_clean(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_postgres_prepares_repeated_statements(postgres):
+    """Server-side binding with a prepare threshold: a statement run a few times on a
+    connection is prepared there, so Postgres stops re-planning the label round trip."""
+    from django.db import connection
+
+    sql = 'SELECT COUNT(*) FROM "labelling_project" WHERE "slug" = %s'
+    with connection.cursor() as cursor:
+        for slug in ("a", "b", "c"):
+            cursor.execute(sql, [slug])
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert any('"labelling_project" WHERE "slug" = $1' in statement for statement in prepared), prepared
