@@ -116,8 +116,9 @@ class SubmitSerializer(serializers.Serializer):
 
 
 class LabelSerializer(serializers.Serializer):
-    """Read-only. Fields written out rather than introspected from the model: a
-    ModelSerializer rebuilds them on every instantiation, and a submit returns one."""
+    """Read-only. The fields document the shape (schema); to_representation writes the
+    same values directly, because DRF deep-copies a serializer's fields on every
+    instantiation and every submit returns a label (a test holds the two equal)."""
 
     id = serializers.IntegerField(read_only=True)
     task = serializers.IntegerField(source="task_id", read_only=True)
@@ -132,6 +133,26 @@ class LabelSerializer(serializers.Serializer):
     time_spent_ms = serializers.IntegerField(read_only=True)
     submission_id = serializers.UUIDField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
+
+    def to_representation(self, label: Label) -> dict:
+        return {
+            "id": label.pk,
+            "task": label.task_id,
+            "prompt": label.task.prompt.external_id,
+            "kind": label.kind,
+            "annotator": label.annotator.username,
+            "codebook_version": label.codebook.version,
+            "answer": label.answer,
+            "rewrite": label.rewrite,
+            "comment": label.comment,
+            "shown_order": label.display_order,
+            "time_spent_ms": label.time_spent_ms,
+            "submission_id": str(label.submission_id),
+            "created_at": _DATETIME.to_representation(label.created_at),
+        }
+
+
+_DATETIME = serializers.DateTimeField()  # unbound: formatting needs no parent
 
 
 class SubmitResultSerializer(serializers.Serializer):
