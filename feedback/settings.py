@@ -117,9 +117,11 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # prepared there: Postgres then skips parsing and planning it (a third of its CPU on
     # the label round trip, whose statements are few and repeated). Set
     # DATABASE_PREPARE_THRESHOLD=off behind a pooler that cannot keep prepared statements.
-    threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "2")
+    _threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "2")
+    if _threshold != "off" and not _threshold.isdigit():
+        raise ImproperlyConfigured(f"DATABASE_PREPARE_THRESHOLD is a count or 'off', not {_threshold!r}.")
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        server_side_binding=True, prepare_threshold=None if threshold == "off" else int(threshold)
+        server_side_binding=True, prepare_threshold=None if _threshold == "off" else int(_threshold)
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

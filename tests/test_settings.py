@@ -52,3 +52,9 @@ def test_postgres_prepares_repeated_statements(postgres):
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [statement for (statement,) in cursor.fetchall()]
     assert any('"labelling_project" WHERE "slug" = $1' in statement for statement in prepared), prepared
+
+
+def test_a_bad_prepare_threshold_fails_loudly():
+    result = manage("check", DJANGO_DEBUG="1", DATABASE_URL="postgres://u@127.0.0.1:5432/x", DATABASE_PREPARE_THRESHOLD="often")
+    assert result.returncode != 0
+    assert "DATABASE_PREPARE_THRESHOLD is a count or 'off'" in result.stderr

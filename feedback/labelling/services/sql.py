@@ -18,7 +18,7 @@ def table(model) -> str:
 
 
 def columns(model, alias: str) -> str:
-    """The model's columns, `alias`-qualified, in the order instances_of reads them."""
+    """The model's columns, `alias`-qualified, in the order first_row_of reads them."""
     quote = connection.ops.quote_name
     return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
 
