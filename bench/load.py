@@ -12,7 +12,9 @@ retry would. With --rate the annotators together aim at that many labels per sec
 (each paced on a fixed schedule, so a slow server shows as latency, not as a lower
 offered load); --rate 0 sends as fast as answers come back (saturation).
 
-At the end it prints p50/p95/p99 latency, labels/s, and checks in the database that no
+At the end it prints p50/p95/p99 latency and labels/s of the steady state (requests sent
+after --warmup seconds, while fresh workers open connections and prepare statements),
+and checks in the database that no
 label was lost (every 2xx the clients saw is stored), none duplicated (one per
 submission id and per annotator-task), and no task holds more than k labels.
 Everything runs on this machine: a scratch database, gunicorn on 127.0.0.1, bounded in
@@ -45,6 +47,8 @@ def parse_args():
     parser.add_argument("--annotators", type=int, default=50)
     parser.add_argument("--rate", type=float, default=320.0, help="target labels/s in total; 0 = as fast as possible")
     parser.add_argument("--seconds", type=float, default=20.0, help="how long to drive load (max 300)")
+    parser.add_argument("--warmup", type=float, default=3.0,
+                        help="first seconds not counted in latency and labels/s (fresh workers connect, compile, prepare)")
     parser.add_argument("--max-requests", type=int, default=200_000, help="hard bound on requests sent")
     parser.add_argument("--tasks", type=int, default=4000)
     parser.add_argument("--overlap", type=int, default=3)
@@ -166,28 +170,38 @@ def start_gunicorn(args) -> subprocess.Popen:
 
 
 class Annotator(threading.Thread):
-    def __init__(self, args, slug, session_key, stop_at, interval, budget):
+    def __init__(self, args, slug, session_key, stop_at, interval, budget, measure_from):
         super().__init__(daemon=True)
         self.args, self.slug, self.stop_at, self.interval, self.budget = args, slug, stop_at, interval, budget
+        self.measure_from = measure_from  # monotonic time when the warm-up ends
         self.cookie = session_key if session_key.startswith("token=") else f"sessionid={session_key}"
-        self.latencies: list[float] = []
+        self.latencies: list[float] = []  # of requests sent after the warm-up
         self.stored: list[str] = []  # submission ids the server acknowledged
+        self.measured = 0  # labels acknowledged for submits sent after the warm-up
         self.errors: list[str] = []
         self.rng = random.Random(session_key)
 
     def request(self, conn, method, path, body=None, headers=None):
         cookie = self.cookie + (f"; csrftoken={self.csrf}" if self.csrf else "")
         headers = dict(headers or {}, Cookie=cookie)
-        start = time.perf_counter()
+        start = time.monotonic()
         conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
         text = response.read().decode()
-        self.latencies.append(time.perf_counter() - start)
+        self.record(start)
         if response.status == 200:
             for header in response.getheader("Set-Cookie", "").split(","):
                 if header.strip().startswith("csrftoken="):
                     self.csrf = header.strip().split(";")[0].split("=", 1)[1]
         return response.status, text
+
+    def record(self, start: float) -> None:
+        if start >= self.measure_from:
+            self.latencies.append(time.monotonic() - start)
+
+    def acknowledged(self, submission_id: str, sent_at: float) -> None:
+        self.stored.append(submission_id)
+        self.measured += sent_at >= self.measure_from
 
     def answer(self, html):
         kind, count = KIND_RE.search(html).groups()
@@ -218,7 +232,7 @@ class Annotator(threading.Thread):
             if self.interval:
                 time.sleep(max(0.0, next_at - time.monotonic()))
                 next_at += self.interval
-            submission_id = str(uuid.uuid4())
+            submission_id, sent_at = str(uuid.uuid4()), time.monotonic()
             body = urlencode(dict(self.answer(html), submission_id=submission_id, time_spent_ms=self.rng.randint(500, 9000)))
             headers = {"Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true", "X-CSRFToken": self.csrf}
             try:
@@ -235,7 +249,7 @@ class Annotator(threading.Thread):
                 self.errors.append(f"HTTP {status}")
                 status, html = self.request(conn, "GET", f"/p/{self.slug}/label/")
                 continue
-            self.stored.append(submission_id)
+            self.acknowledged(submission_id, sent_at)
 
 
 class ApiAnnotator(Annotator):
@@ -248,11 +262,11 @@ class ApiAnnotator(Annotator):
 
         body = json.dumps(payload) if payload is not None else None
         headers = {"Authorization": f"Token {self.token}", "Content-Type": "application/json"}
-        start = time.perf_counter()
+        start = time.monotonic()
         conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
         raw = response.read()
-        self.latencies.append(time.perf_counter() - start)
+        self.record(start)
         return response.status, (json.loads(raw) if raw else None)
 
     def api_answer(self, task):
@@ -273,7 +287,7 @@ class ApiAnnotator(Annotator):
             if self.interval:
                 time.sleep(max(0.0, next_at - time.monotonic()))
                 next_at += self.interval
-            submission_id = str(uuid.uuid4())
+            submission_id, sent_at = str(uuid.uuid4()), time.monotonic()
             payload = {"answer": self.api_answer(task), "submission_id": submission_id,
                        "time_spent_ms": self.rng.randint(500, 9000)}
             url = f"{base}/assignments/{task['assignment']}/submit/?next=true"
@@ -293,7 +307,7 @@ class ApiAnnotator(Annotator):
                 self.errors.append(f"HTTP {status}: {body}")
                 status, task = self.call(conn, "POST", f"{base}/next/")
                 continue
-            self.stored.append(submission_id)
+            self.acknowledged(submission_id, sent_at)
             task = body.get("next")
 
 
@@ -337,24 +351,28 @@ def main():
         interval = args.annotators / args.rate if args.rate else 0.0
         budget = threading.Semaphore(args.max_requests)
         start = time.monotonic()
+        measure_from = start + min(args.warmup, args.seconds / 2)
         kind = ApiAnnotator if args.via == "api" else Annotator
-        annotators = [kind(args, slug, f"token={s}" if args.via == "api" else s, start + args.seconds, interval, budget)
-                      for s in sessions]
+        annotators = [kind(args, slug, f"token={s}" if args.via == "api" else s, start + args.seconds, interval, budget,
+                           measure_from) for s in sessions]
         for a in annotators:
             a.start()
         for a in annotators:
             a.join(timeout=args.seconds + 60)
-        elapsed = time.monotonic() - start
+        end = time.monotonic()
+        elapsed, measured_for = end - start, end - measure_from
     finally:
         server.terminate()
         server.wait(timeout=20)
     latencies = [x * 1000 for a in annotators for x in a.latencies]
     labels = sum(len(a.stored) for a in annotators)
+    measured = sum(a.measured for a in annotators)
     errors = [e for a in annotators for e in a.errors]
     problems = check_database(slug, annotators, args.overlap)
     print(f"via {args.via}  annotators {args.annotators}  target {args.rate or 'max'} labels/s  duration {elapsed:.1f} s  "
-          f"gunicorn {args.workers}x{args.threads} gthread")
-    print(f"requests {len(latencies)}  labels stored {labels}  labels/s {labels / elapsed:.1f}  errors {len(errors)}")
+          f"gunicorn {args.workers}x{args.threads} gthread  (first {elapsed - measured_for:.1f} s: warm-up, not counted)")
+    print(f"requests measured {len(latencies)}  labels stored {labels} (all)  labels/s {measured / measured_for:.1f}  "
+          f"errors {len(errors)}")
     print(f"latency ms  p50 {percentile(latencies, .5):.1f}  p95 {percentile(latencies, .95):.1f}  "
           f"p99 {percentile(latencies, .99):.1f}  mean {statistics.fmean(latencies):.1f}")
     print("integrity  " + ("OK: nothing lost, nothing duplicated, no task over k" if not problems else "; ".join(problems)))
