@@ -169,6 +169,9 @@ API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", 1024 * 1024))
 # a shared mount or an object store synced by the workers.
 ARTIFACTS_DIR = Path(os.environ.get("FEEDBACK_ARTIFACTS_DIR", VAR_DIR / "artifacts"))
 MODEL_CACHE_DIR = Path(os.environ.get("FEEDBACK_MODEL_CACHE", VAR_DIR / "models"))
+# Processes per training run: more than one runs the trainer under torchrun, one
+# process per GPU (feedback/loop/services/subprocesses.py).
+TRAINING_PROCESSES = int(os.environ.get("FEEDBACK_TRAINING_PROCESSES", "1"))
 
 # Security: secure by default off DEBUG, so `check --deploy` passes clean.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     # an error event and removes its scratch folders before exiting. SIGKILL cannot be
     # caught; the next attempt cleans up instead (see run.py).
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    _stop_with_launcher()
     # Keep stdout for our lines: libraries that print (progress bars, log dicts) go to stderr.
     out, sys.stdout = sys.stdout, sys.stderr
     try:
@@ -75,6 +76,20 @@ def main(argv: list[str] | None = None) -> int:
 
 def _exit_on_sigterm(signum, frame):
     raise SystemExit(128 + signum)
+
+
+def _stop_with_launcher() -> None:
+    """Under torchrun (RANK set) each worker runs in a session of its own: a SIGKILL of the
+    launcher's process group would leave it training on, unseen. Linux can SIGTERM a
+    process when its parent dies; ask for that."""
+    if "RANK" not in os.environ or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() == 1:  # the launcher died before the request took effect
+        raise SystemExit(128 + signal.SIGTERM)
 
 
 if __name__ == "__main__":

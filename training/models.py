@@ -83,7 +83,8 @@ def _load_kwargs(plan: DevicePlan) -> dict:
             bnb_4bit_compute_dtype=torch.bfloat16,
         )
     if plan.device == "cuda":
-        kwargs["device_map"] = {"": torch.cuda.current_device()}
+        # One GPU per process: under a multi-process launch LOCAL_RANK is this process's.
+        kwargs["device_map"] = {"": int(os.environ.get("LOCAL_RANK", torch.cuda.current_device()))}
     return kwargs
 
 

@@ -22,9 +22,11 @@ PHASES = ("loading", "training", "generating", "evaluating", "saving", "done")
 
 
 class ProgressWriter:
-    def __init__(self, path: Path, stream: IO[str] | None = None):
+    def __init__(self, path: Path | None, stream: IO[str] | None = None):
         # A retried run starts its log afresh: lines from a killed attempt would mislead.
-        self._file = open(path, "w", encoding="utf-8")
+        # No path and no stream: a writer that writes nothing (the non-main processes of a
+        # multi-process run, whose main process reports for all).
+        self._file = open(path, "w", encoding="utf-8") if path is not None else None
         self._stream = stream
 
     def write(self, event: dict[str, Any]) -> None:
@@ -42,7 +44,8 @@ class ProgressWriter:
         self.write({"event": "error", "message": message})
 
     def close(self) -> None:
-        self._file.close()
+        if self._file is not None:
+            self._file.close()
 
 
 def read_progress(path: Path) -> list[dict]:

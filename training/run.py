@@ -13,11 +13,18 @@ adapter/ and no metrics.json; a later attempt in the same RUN_DIR clears the lef
 Nothing is written outside RUN_DIR except the shared demo-model cache (registry.py):
 the trainer's scratch folder and the datasets' cache files (tokenized rows, precomputed
 reference log-probs) live in RUN_DIR/.work, removed at the end.
+
+Multi-GPU: the same command under `accelerate launch --num_processes N` (or torchrun),
+whose RANK and WORLD_SIZE say which process this is. Every process trains its share of
+each batch; the main one (rank 0) does everything else above (progress lines,
+evaluation, saving, metrics.json). The others only keep their own scratch folder,
+RUN_DIR/.work-rank-<rank>, so no two processes write the same file.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import time
 from pathlib import Path
 from typing import IO
@@ -46,9 +53,12 @@ def train(spec_path: str | Path, stdout: IO[str] | None = None) -> dict:
         raise SpecError(f"spec file not found: {spec_path}")
     if (run_dir / METRICS).exists():
         raise SpecError(f"{run_dir} already holds a finished run ({METRICS}); use a fresh run directory")
+    rank, processes = launched_as()
+    if rank:
+        return _train_share(spec_path, run_dir / f"{WORK}-rank-{rank}")
     writer = ProgressWriter(run_dir / "progress.jsonl", stdout)
     try:
-        return _train(spec_path, writer)
+        return _train(spec_path, writer, processes)
     except SystemExit as e:  # SIGTERM, see __main__
         writer.error(f"terminated (exit code {e.code})")
         raise
@@ -61,16 +71,39 @@ def train(spec_path: str | Path, stdout: IO[str] | None = None) -> dict:
         writer.close()
 
 
-def _train(spec_path: Path, writer: ProgressWriter) -> dict:
+def launched_as() -> tuple[int, int]:
+    """(rank, number of processes) under `accelerate launch` or torchrun; (0, 1) alone."""
+    return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def _train_share(spec_path: Path, work: Path) -> dict:
+    """A non-main process of a multi-process run: train alongside the main one, in its
+    own scratch folder; write nothing else. Returns {} (the metrics are the main's)."""
+    remove_quietly(work)  # a killed attempt's
+    try:
+        _train(spec_path, ProgressWriter(None), 0, work=work)
+    finally:
+        remove_quietly(work)
+    return {}
+
+
+def _train(spec_path: Path, writer: ProgressWriter, processes: int, work: Path | None = None) -> dict:
+    """Train; then, on the main process (work is None), evaluate, save and write metrics."""
     started = time.time()
     spec, algorithm, hp = _checked_spec(spec_path)
     rows = algorithm.load_train_rows(spec.train_file)
     pairs = load_eval_pairs(spec.eval_file) if spec.eval_file else None
     run_dir = spec.run_dir
-    # Leftovers of an attempt that was killed: an adapter/ that metrics.json never vouched
-    # for (killed between the two renames), and scratch folders.
-    for leftover in (ADAPTER, ADAPTER_TMP, WORK):
-        remove_quietly(run_dir / leftover)
+    main = work is None
+    if main:
+        # Leftovers of an attempt that was killed: an adapter/ that metrics.json never
+        # vouched for (killed between the two renames), and scratch folders (the other
+        # processes' too, when none run beside this one).
+        leftovers = [ADAPTER, ADAPTER_TMP, WORK, *([f"{WORK}-rank-*"] if processes == 1 else [])]
+        for pattern in leftovers:
+            for path in run_dir.glob(pattern):
+                remove_quietly(path)
+        work = run_dir / WORK
 
     writer.phase("loading")
     from transformers import PrinterCallback
@@ -80,7 +113,6 @@ def _train(spec_path: Path, writer: ProgressWriter) -> dict:
 
     plan = choose_device(spec.device, hp.quantization)
     base_dir = resolve_base_model(spec.base_model)
-    work = run_dir / WORK
     work.mkdir()
     progress = ProgressCallback(writer, algorithm.ACCURACY_LOG_KEY, algorithm.MARGIN_LOG_KEY)
     trainer = algorithm.build_trainer(
@@ -93,6 +125,8 @@ def _train(spec_path: Path, writer: ProgressWriter) -> dict:
     setup_seconds = time.time() - started
     writer.phase("training")
     output = trainer.train()
+    if not main:
+        return {}
     model, tokenizer = trainer.model, trainer.processing_class
 
     results = None
@@ -115,6 +149,7 @@ def _train(spec_path: Path, writer: ProgressWriter) -> dict:
         "base_model": spec.base_model,
         "base_model_dir": str(base_dir),
         **plan.describe(),
+        "processes": processes,
         "steps": trainer.state.global_step,
         "train_loss": output.training_loss,
         "first_loss": progress.history[0]["loss"] if progress.history else None,

@@ -147,3 +147,14 @@ def test_without_held_out_pairs_the_run_trains_and_the_gate_says_why_not(loop_pr
     assert run.status == RunStatus.SUCCEEDED, run.failure_reason
     assert run.config["spec"]["eval_file"] is None
     assert run.adapter.status == AdapterStatus.REJECTED and "No held-out evaluation" in run.adapter.gate_reason
+
+
+def test_a_run_can_train_as_several_processes(loop_project, settings):
+    """TRAINING_PROCESSES=2: the trainer runs under torchrun (two CPU processes here, one
+    per GPU on a GPU machine) and the run ends the same way: progress, adapter, gate."""
+    settings.TRAINING_PROCESSES = 2
+    run = run_execute(queued_run(loop_project).pk)
+    assert run.status == RunStatus.SUCCEEDED, (run.failure_reason, run.log[-2000:])
+    assert run.metrics["processes"] == 2 and run.device == "cpu × 2"
+    assert [p["step"] for p in run.progress] == sorted({p["step"] for p in run.progress})  # one line per step
+    assert run.step == run.total_steps and run.adapter.status == AdapterStatus.PROMOTED, run.adapter.gate_reason

@@ -3,12 +3,14 @@ whose outputs, exit codes and failure modes are the contract."""
 
 import hashlib
 import json
+import os
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
-from training_fixtures import REPO, TINY_HP, cli_env, make_run_dir, preference_rows, run_cli
+from training_fixtures import REPO, TINY_HP, cli_env, make_run_dir, preference_rows, run_cli, torchrun
 
 from training.progress import read_progress
 from training.run import train
@@ -21,14 +23,7 @@ def test_train_command_writes_the_promised_outputs(tmp_path, tiny_model_dir, hel
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
-    run_dir = make_run_dir(
-        tmp_path,
-        algorithm="dpo",
-        base_model=str(tiny_model_dir),
-        train_rows=preference_rows(16),
-        eval_rows=heldout_rows,
-        hyperparameters={**TINY_HP, "max_steps": 4},
-    )
+    run_dir = short_run_dir(tmp_path, tiny_model_dir, heldout_rows)
     done = run_cli(["train", str(run_dir / "spec.json")], model_cache)
     assert done.returncode == 0, done.stderr
 
@@ -108,21 +103,34 @@ def test_a_finished_run_directory_is_not_reused(dpo_run, model_cache):
     assert (dpo_run / "progress.jsonl").read_text() == before  # its log is left alone
 
 
-def start_training(run_dir, model_cache):
+def start_training(run_dir, model_cache, launcher=(sys.executable,)):
     """Start the CLI and return once it reports its first training step."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "training", "train", str(run_dir / "spec.json")],
+        [*launcher, "-m", "training", "train", str(run_dir / "spec.json")],
         cwd=REPO,
         env=cli_env(model_cache),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # a process group of its own, as the worker starts it
     )
     for line in process.stdout:
         if json.loads(line)["event"] == "progress":
             return process
     process.kill()
     raise AssertionError(f"no progress line; stderr: {process.stderr.read()[-2000:]}")
+
+
+def short_run_dir(tmp_path, tiny_model_dir, heldout_rows, **hyperparameters):
+    """Four DPO steps on 16 rows, with held-out rows to evaluate on."""
+    return make_run_dir(
+        tmp_path,
+        algorithm="dpo",
+        base_model=str(tiny_model_dir),
+        train_rows=preference_rows(16),
+        eval_rows=heldout_rows,
+        hyperparameters={**TINY_HP, "max_steps": 4, **hyperparameters},
+    )
 
 
 def long_run_dir(tmp_path, tiny_model_dir):
@@ -165,3 +173,61 @@ def test_terminated_run_says_so_and_cleans_up(tmp_path, tiny_model_dir, model_ca
     assert process.returncode == 128 + signal.SIGTERM
     assert read_progress(run_dir / "progress.jsonl")[-1]["message"] == "terminated (exit code 143)"
     assert {p.name for p in run_dir.iterdir()} == {"spec.json", "snapshot", "progress.jsonl"}
+
+
+def test_the_same_command_runs_as_several_processes(tmp_path, tiny_model_dir, heldout_rows, model_cache):
+    """Multi-GPU runs are the same entry point under `accelerate launch`, whose multi-GPU
+    launcher is torchrun. Two CPU processes under torchrun (gloo) stand in for two GPUs
+    (accelerate launches a single process on CPU): they train together, and the run
+    directory gets one set of outputs, written by the main process alone."""
+    run_dir = short_run_dir(tmp_path, tiny_model_dir, heldout_rows, per_device_train_batch_size=2)
+    done = run_cli(["train", str(run_dir / "spec.json")], model_cache, launcher=torchrun(2))
+    assert done.returncode == 0, done.stderr[-4000:]
+
+    events = read_progress(run_dir / "progress.jsonl")
+    assert [e["step"] for e in events if e["event"] == "progress"] == [1, 2, 3, 4]  # once each, not per process
+    assert [e["phase"] for e in events if e["event"] == "phase"].count("done") == 1
+    assert {p.name for p in run_dir.iterdir()} == RUN_OUTPUTS
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["processes"] == 2 and metrics["steps"] == 4
+    assert set(metrics["eval"]) == {"new", "base"}
+    weights = run_dir / "adapter" / "adapter_model.safetensors"
+    assert metrics["adapter"]["sha256"] == hashlib.sha256(weights.read_bytes()).hexdigest()
+
+
+def test_killing_the_launcher_stops_every_process(tmp_path, tiny_model_dir, model_cache):
+    """torchrun puts each worker in a session of its own, so SIGKILL of the launcher's
+    process group (the supervisor's last resort) does not reach them: they follow their
+    parent's death instead, and nothing trains on unseen."""
+    run_dir = long_run_dir(tmp_path, tiny_model_dir)
+    process = start_training(run_dir, model_cache, launcher=torchrun(2))
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 60
+        while _processes_running(run_dir) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not _processes_running(run_dir)
+    finally:
+        process.kill()
+        for pid in _processes_running(run_dir):
+            os.kill(pid, signal.SIGKILL)
+    assert not (run_dir / "metrics.json").exists() and not (run_dir / "adapter").exists()
+
+
+def _processes_running(run_dir) -> list[int]:
+    """Pids of live processes whose command line names this run's spec."""
+    spec, pids = str(run_dir / "spec.json"), []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                args = f.read().split(b"\0")
+            with open(f"/proc/{entry}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if spec.encode() in args and state != "Z":
+            pids.append(int(entry))
+    return pids

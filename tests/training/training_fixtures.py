@@ -76,9 +76,9 @@ def cli_env(model_cache: Path) -> dict:
     return env
 
 
-def run_cli(args: list[str], model_cache: Path, timeout: int = 300) -> subprocess.CompletedProcess:
+def run_cli(args: list[str], model_cache: Path, timeout: int = 300, launcher=(sys.executable,)) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "training", *args],
+        [*launcher, "-m", "training", *args],
         cwd=REPO,
         env=cli_env(model_cache),
         capture_output=True,
@@ -89,3 +89,14 @@ def run_cli(args: list[str], model_cache: Path, timeout: int = 300) -> subproces
 
 # Fast settings for the tiny model: a high learning rate so a few steps show the trend.
 TINY_HP = {"learning_rate": 5e-3, "max_steps": 8, "per_device_train_batch_size": 4, "max_length": 64}
+
+
+def torchrun(processes: int = 2) -> list[str]:
+    """The launcher `accelerate launch --multi_gpu` runs, here for CPU processes (gloo),
+    with a free port for their rendezvous."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(processes), "--master_port", str(port)]

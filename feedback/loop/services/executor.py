@@ -90,7 +90,8 @@ def run_execute(run_id: int) -> TrainingRun | None:
         if process.returncode != 0 or not metrics_path.exists():
             raise Stopped(RunStatus.FAILED, subprocesses.exit_reason(process.returncode, run.failure_reason, run.log))
         run.metrics = json.loads(metrics_path.read_text())
-        run.device = str(run.metrics.get("device", ""))[:100]
+        processes = int(run.metrics.get("processes") or 1)
+        run.device = (str(run.metrics.get("device", "")) + (f" × {processes}" if processes > 1 else ""))[:100]
         adapter = adapter_register(run, run_dir / "adapter", run.metrics)
         run.phase = "done"
         _finish(run, RunStatus.SUCCEEDED)

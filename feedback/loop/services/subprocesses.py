@@ -33,11 +33,23 @@ def child_env() -> dict:
     return env
 
 
+def command_line(command: str, spec_path: Path) -> list[str]:
+    """`python -m training <command> <spec>`. Training with TRAINING_PROCESSES > 1 is the
+    same command under torchrun (what `accelerate launch --multi_gpu` runs): one process
+    per GPU, the first one reporting for all (training/run.py)."""
+    training = ["-m", "training", command, str(spec_path)]
+    if command == "train" and settings.TRAINING_PROCESSES > 1:
+        # --standalone: a local rendezvous on a free port.
+        return [sys.executable, "-m", "torch.distributed.run", "--standalone",
+                "--nproc_per_node", str(settings.TRAINING_PROCESSES), *training]
+    return [sys.executable, *training]
+
+
 def start(command: str, spec_path: Path, log_path: Path) -> subprocess.Popen:
-    """`python -m training <command> <spec>`; stderr to log_path, stdout piped for events."""
+    """The training command (command_line); stderr to log_path, stdout piped for events."""
     with open(log_path, "wb") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "training", command, str(spec_path)], cwd=settings.BASE_DIR, env=child_env(),
+            command_line(command, spec_path), cwd=settings.BASE_DIR, env=child_env(),
             stdout=subprocess.PIPE, stderr=log, text=True,
             start_new_session=True,  # its own process group, killed as one
         )
