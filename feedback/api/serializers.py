@@ -14,7 +14,7 @@ from feedback.labelling.models import (
     TaskCandidate,
     TaskKind,
 )
-from feedback.labelling.services.sql import table
+from feedback.labelling.services.sql import converted, table
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -78,7 +78,7 @@ def assignment_payload(assignment: Assignment) -> dict:
             "kind": kind,
             "prompt": {
                 "external_id": external_id,
-                "messages": Prompt._meta.get_field("messages").from_db_value(messages, None, connection),
+                "messages": converted(Prompt._meta.get_field("messages"), messages),
             },
         },
         "candidates": [

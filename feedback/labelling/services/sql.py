@@ -17,8 +17,10 @@ def table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+@cache
 def columns(model, alias: str) -> str:
-    """The model's columns, `alias`-qualified, in the order first_row_of reads them."""
+    """The model's columns, `alias`-qualified, in the order first_row_of reads them (cached:
+    hot-path statements ask on every request)."""
     quote = connection.ops.quote_name
     return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
 
@@ -35,7 +37,8 @@ def _converters(field, vendor: str) -> tuple:
     return tuple(connection.ops.get_db_converters(column) + field.get_db_converters(connection)), column
 
 
-def _converted(field, value):
+def converted(field, value):
+    """A column's value from the database as the ORM gives it (field and backend converters)."""
     converters, column = _converters(field, connection.vendor)
     for converter in converters:
         value = converter(value, column, connection)
@@ -67,7 +70,7 @@ def first_row(model, sql: str, params):
         if field is None:
             extra[name] = value
         else:
-            values[field.attname] = _converted(field, value)
+            values[field.attname] = converted(field, value)
     instance = _instance(model, [values.get(field.attname, DEFERRED) for field in model._meta.concrete_fields])
     for name, value in extra.items():
         setattr(instance, name, value)
@@ -85,7 +88,7 @@ def first_row_of(models, sql: str, params) -> tuple | None:
     out, start = [], 0
     for model in models:
         fields = model._meta.concrete_fields
-        out.append(_instance(model, [_converted(f, v) for f, v in zip(fields, row[start:start + len(fields)])]))
+        out.append(_instance(model, [converted(f, v) for f, v in zip(fields, row[start:start + len(fields)])]))
         start += len(fields)
     return (*out, *row[start:])
 
