@@ -1,9 +1,11 @@
 """Handing out tasks: leases, expiry, skip.
 
 Exactness under concurrency (Postgres): the task row is the lock. A candidate task is
-picked with SELECT ... FOR UPDATE SKIP LOCKED, and only then are its live leases
-counted again, in a fresh statement that sees every commit made before the lock was
-granted. Label submission takes the same lock, so a task never holds more than k
+picked with SELECT ... FOR NO KEY UPDATE SKIP LOCKED, and only then are its live leases
+counted again, by the statement that writes the lease: a fresh statement, it sees every
+commit made before the lock was granted. (NO KEY UPDATE, the lock an UPDATE of the row
+takes, rather than FOR UPDATE: it serializes pickers and submits all the same, without
+blocking the foreign-key checks of other transactions' new rows on the task.) Label submission takes the same lock, so a task never holds more than k
 finished labels plus live leases; the unique (task, annotator) constraint makes "never
 the same task twice" hold even against a bug here. On SQLite, transactions are
 serialized (BEGIN IMMEDIATE), which gives the same guarantee.
@@ -67,15 +69,25 @@ def _eligible(project: Project, user, now):
     return Task.objects.filter(not_mine, project=project, is_active=True)
 
 
-def _pick_calibration(project: Project, user, now) -> Task | None:
-    """Calibration items of the active codebook come before anything else. The codebook
-    is matched by id (a scalar subquery), so Postgres reads the calibration_for index."""
+def _held_and_calibration(project: Project, user, now) -> tuple[int | None, int | None]:
+    """Ids of the annotator's oldest live lease in the project and of the first
+    calibration item of the active codebook open to them: what every next-task call
+    asks first, in one statement, since both are nearly always none. (The codebook is
+    matched by id, a scalar subquery, so Postgres reads the calibration_for index.)"""
+    held = (
+        f"SELECT a.\"id\" FROM {ASSIGNMENT} a INNER JOIN {TASK} h ON h.\"id\" = a.\"task_id\" "
+        f"WHERE h.\"project_id\" = %s AND a.\"annotator_id\" = %s AND a.\"status\" = '{AssignmentStatus.LEASED}' "
+        f"AND a.\"expires_at\" > %s ORDER BY a.\"leased_at\" LIMIT 1"
+    )
     active = f"SELECT c.\"id\" FROM {CODEBOOK} c WHERE c.\"project_id\" = %s AND c.\"is_active\" LIMIT 1"
-    sql = (
-        f"SELECT {TASK}.* FROM {TASK} WHERE {TASK}.\"calibration_for_id\" = ({active}) "
+    calibration = (
+        f"SELECT {TASK}.\"id\" FROM {TASK} WHERE {TASK}.\"calibration_for_id\" = ({active}) "
         f"AND {TASK}.\"project_id\" = %s AND {TASK}.\"is_active\" AND {_NOT_MINE} ORDER BY {TASK}.\"id\" LIMIT 1"
     )
-    return first_row(Task, sql, [project.pk, project.pk, user.pk, db_datetime(now)])
+    params = [project.pk, user.pk, db_datetime(now), project.pk, project.pk, user.pk, db_datetime(now)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ({held}), ({calibration})", params)
+        return cursor.fetchone()
 
 
 def _regular_pick_sql(tried: int) -> str:
@@ -84,7 +96,7 @@ def _regular_pick_sql(tried: int) -> str:
     task_pool_idx, so Postgres walks it and stops at the first fit. The live-lease count
     here only narrows the pool; the count that decides is taken again under the lock."""
     excluded = f"AND {TASK}.\"id\" NOT IN ({', '.join(['%s'] * tried)}) " if tried else ""
-    lock = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    lock = " FOR NO KEY UPDATE SKIP LOCKED" if connection.features.has_select_for_no_key_update else ""
     live = _live_leases_sql(TASK + '."id"')
     return (
         f"SELECT {TASK}.* FROM {TASK} WHERE {TASK}.\"project_id\" = %s AND {TASK}.\"is_active\" "
@@ -94,16 +106,16 @@ def _regular_pick_sql(tried: int) -> str:
     )
 
 
-def _lock_next(project: Project, user, now) -> Task | None:
+def _lease_next(project: Project, user, now) -> Assignment | None:
     tried: list[int] = []
     for _ in range(PICK_ATTEMPTS):
         params = [project.pk, project.overlap, user.pk, db_datetime(now), db_datetime(now), project.overlap, *tried]
         task = first_row(Task, _regular_pick_sql(len(tried)), params)
         if task is None:
             return None
-        # A fresh statement under the row lock: this count is exact.
-        if task.labels_done + live_leases(task.pk, now=now) < project.overlap:
-            return task
+        assignment = _lease(task, user, now=now, project=project, up_to=project.overlap)
+        if assignment is not None:
+            return assignment
         tried.append(task.pk)
     return None
 
@@ -117,39 +129,35 @@ def _pick_gold(project: Project, user, now) -> Task | None:
     return Task.objects.get(pk=random.choice(gold)) if gold else None
 
 
-def _lease(task: Task, user, *, now, project: Project) -> Assignment:
+def _lease(task: Task, user, *, now, project: Project, up_to: int | None = None) -> Assignment | None:
+    """Lease `task` to the annotator; with `up_to`, only while its finished labels and
+    live leases stay under that many (else None). Call with the task row locked."""
     expires = now + timedelta(minutes=project.lease_minutes)
     order = list(range(task.candidate_count))
     random.shuffle(order)
-    # One statement: a new lease, or the renewal of this annotator's earlier lease on the
-    # task that ran out unfinished (a finished one is never renewed: nothing returns).
+    # One statement: the count (fresh, under the row lock: exact), and a new lease, or
+    # the renewal of this annotator's earlier lease on the task that ran out unfinished
+    # (a finished one is never renewed: nothing returns). The WHERE is never left out:
+    # SQLite parses INSERT ... SELECT ... ON CONFLICT only after one.
+    room = f"(SELECT t.\"labels_done\" FROM {TASK} t WHERE t.\"id\" = %s) + {_live_leases_sql('%s')} < %s"
+    room_params = [task.pk, task.pk, db_datetime(now), up_to] if up_to is not None else []
     sql = (
         f"INSERT INTO {ASSIGNMENT} (\"task_id\", \"annotator_id\", \"status\", \"leased_at\", \"expires_at\", "
-        f"\"finished_at\", \"display_order\") VALUES (%s, %s, %s, %s, %s, NULL, %s) "
+        f"\"finished_at\", \"display_order\") SELECT %s, %s, %s, %s, %s, NULL, %s "
+        f"WHERE {room if up_to is not None else '1 = 1'} "
         f"ON CONFLICT (\"task_id\", \"annotator_id\") DO UPDATE SET \"status\" = excluded.\"status\", "
         f"\"leased_at\" = excluded.\"leased_at\", \"expires_at\" = excluded.\"expires_at\", "
         f"\"finished_at\" = NULL, \"display_order\" = excluded.\"display_order\" "
         f"WHERE {ASSIGNMENT}.\"status\" IN ('{AssignmentStatus.LEASED}', '{AssignmentStatus.RELEASED}') RETURNING \"id\""
     )
+    params = [task.pk, user.pk, AssignmentStatus.LEASED, db_datetime(now), db_datetime(expires), json.dumps(order)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [task.pk, user.pk, AssignmentStatus.LEASED, db_datetime(now), db_datetime(expires), json.dumps(order)])
+        cursor.execute(sql, params + room_params)
         row = cursor.fetchone()
     if row is None:
-        raise RuntimeError(f"task {task.pk} was already finished by annotator {user.pk}")
+        return None
     return Assignment(id=row[0], task=task, annotator=user, status=AssignmentStatus.LEASED, leased_at=now,
                       expires_at=expires, display_order=order)
-
-
-def current_assignment(*, project: Project, user, now=None) -> Assignment | None:
-    """The annotator's oldest live lease in the project (its task is loaded on first use)."""
-    now = now or timezone.now()
-    sql = (
-        f"SELECT a.* FROM {ASSIGNMENT} a INNER JOIN {TASK} ON {TASK}.\"id\" = a.\"task_id\" "
-        f"WHERE {TASK}.\"project_id\" = %s AND a.\"annotator_id\" = %s AND a.\"status\" = %s "
-        f"AND a.\"expires_at\" > %s ORDER BY a.\"leased_at\" LIMIT 1"
-    )
-    params = [project.pk, user.pk, AssignmentStatus.LEASED, db_datetime(now)]
-    return first_row(Assignment, sql, params)
 
 
 @transaction.atomic
@@ -157,13 +165,16 @@ def assignment_next(*, project: Project, user, now=None) -> Assignment | None:
     """The annotator's live lease if they hold one, else a new lease on the next task;
     None when nothing is left for them."""
     now = now or timezone.now()
-    held = current_assignment(project=project, user=user, now=now)
-    if held is not None:
-        return held
-    task = _pick_calibration(project, user, now) or _pick_gold(project, user, now) or _lock_next(project, user, now)
+    held, calibration = _held_and_calibration(project, user, now)
+    if held is not None:  # its task is loaded on first use
+        return first_row(Assignment, f"SELECT a.* FROM {ASSIGNMENT} a WHERE a.\"id\" = %s", [held])
+    task = Task.objects.get(pk=calibration) if calibration is not None else _pick_gold(project, user, now)
     if task is None:
-        return None
-    return _lease(task, user, now=now, project=project)
+        return _lease_next(project, user, now)
+    assignment = _lease(task, user, now=now, project=project)
+    if assignment is None:
+        raise RuntimeError(f"task {task.pk} was already finished by annotator {user.pk}")
+    return assignment
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 import uuid
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -19,9 +20,10 @@ from feedback.labelling.models import (
     TaskKind,
 )
 from feedback.labelling.services.assignments import ASSIGNMENT, CODEBOOK, TASK, live_leases, task_is_unlimited
-from feedback.labelling.services.sql import columns, db_datetime, first_row, first_row_of, insert, table
+from feedback.labelling.services.sql import columns, db_datetime, first_row_of, insert, table
 
-ACKNOWLEDGEMENT, PROMPT, PROJECT = table(CodebookAcknowledgement), table(Prompt), table(Project)
+ACKNOWLEDGEMENT, PROMPT, PROJECT, LABEL = table(CodebookAcknowledgement), table(Prompt), table(Project), table(Label)
+USER = table(get_user_model())
 
 MAX_TIME_SPENT_MS = 24 * 60 * 60 * 1000
 MAX_FREE_TEXT = 20_000
@@ -77,23 +79,6 @@ class Submission:
     codebook_version: int | None = None  # the version the annotator saw; None: the active one
 
 
-def _codebook_for(project_id: int, user, chosen_version: int | None) -> CodebookVersion:
-    """The codebook the label is given under (the version the annotator saw, else the
-    active one), checked to be acknowledged by them — in one plain statement (hot path)."""
-    which = '"version" = %s' if chosen_version else '"is_active"'
-    sql = (
-        f"SELECT c.*, EXISTS (SELECT 1 FROM {ACKNOWLEDGEMENT} k WHERE k.\"codebook_id\" = c.\"id\" "
-        f"AND k.\"user_id\" = %s) AS acked FROM {CODEBOOK} c WHERE c.\"project_id\" = %s AND c.{which} LIMIT 1"
-    )
-    params = [user.pk, project_id, *([chosen_version] if chosen_version else [])]
-    codebook = first_row(CodebookVersion, sql, params)
-    if codebook is None:
-        raise InvalidAnswer("This project has no such codebook version to label under.")
-    if not codebook.acked:
-        raise CodebookNotAcknowledged(f"Read and acknowledge codebook v{codebook.version} before labelling.")
-    return codebook
-
-
 def label_submit(
     *, assignment_id: int, user, submission: Submission, project_id: int | None = None, now=None
 ) -> tuple[Label, bool]:
@@ -104,12 +89,7 @@ def label_submit(
         return _label_create(assignment_id=assignment_id, user=user, submission=submission, project_id=project_id, now=now), True
     except (IntegrityError, AssignmentGone) as error:
         # A retry (or a concurrent duplicate) of a submit that was already stored.
-        # With what the label's API payload reads, so a retry costs one query, not five.
-        existing = (
-            Label.objects.select_related("task__prompt", "annotator", "codebook")
-            .filter(submission_id=submission.submission_id)
-            .first()
-        )
+        existing = _stored_label(submission.submission_id)
         if existing is None:
             raise
         if existing.annotator_id != user.pk:
@@ -117,34 +97,73 @@ def label_submit(
         return existing, False
 
 
-def _locked_assignment(assignment_id: int, user) -> Assignment | None:
-    """The caller's assignment with its task (and the task's prompt id and project
-    overlap), the task row locked: serialized with the assignment service (see
-    assignments.py). One plain statement (hot path)."""
-    lock = " FOR UPDATE OF t" if connection.features.has_select_for_update_of else ""
+def _stored_label(submission_id: uuid.UUID) -> Label | None:
+    """The label stored under a submission id, with what its API payload reads (the
+    prompt's external id, the annotator's name, the codebook version). One plain
+    statement: clients retry, and the ORM's select_related cost as much as a whole submit."""
     sql = (
-        f'SELECT {columns(Assignment, "a")}, {columns(Task, "t")}, p."external_id", j."overlap" FROM {ASSIGNMENT} a '
-        f'INNER JOIN {TASK} t ON t."id" = a."task_id" INNER JOIN {PROMPT} p ON p."id" = t."prompt_id" '
-        f'INNER JOIN {PROJECT} j ON j."id" = t."project_id" WHERE a."id" = %s AND a."annotator_id" = %s{lock}'
+        f'SELECT {columns(Label, "l")}, t."prompt_id", p."external_id", u."username", c."version" FROM {LABEL} l '
+        f'INNER JOIN {TASK} t ON t."id" = l."task_id" INNER JOIN {PROMPT} p ON p."id" = t."prompt_id" '
+        f'INNER JOIN {USER} u ON u."id" = l."annotator_id" INNER JOIN {CODEBOOK} c ON c."id" = l."codebook_id" '
+        f'WHERE l."submission_id" = %s'
     )
-    row = first_row_of((Assignment, Task), sql, [assignment_id, user.pk])
+    key = Label._meta.get_field("submission_id").get_db_prep_value(submission_id, connection)
+    row = first_row_of((Label,), sql, [key])
     if row is None:
         return None
-    assignment, task, external_id, overlap = row
+    label, prompt_id, external_id, username, version = row
+    alias = connection.alias
+    label.task = Task.from_db(alias, ["id", "prompt_id"], [label.task_id, prompt_id])
+    label.task.prompt = Prompt.from_db(alias, ["id", "external_id"], [prompt_id, external_id])
+    label.annotator = get_user_model().from_db(alias, ["id", "username"], [label.annotator_id, username])
+    label.codebook = CodebookVersion.from_db(alias, ["id", "version"], [label.codebook_id, version])
+    return label
+
+
+def _locked_assignment(assignment_id: int, user, chosen_version: int | None) -> tuple | None:
+    """(assignment, codebook, acknowledged): the caller's assignment with its task (and
+    the task's prompt id and project overlap), and the codebook the label is given under
+    (the version the annotator saw, else the active one; None if there is no such
+    version) with whether the caller acknowledged it; the task row locked: serialized
+    with the assignment service (see assignments.py). One plain statement (hot path).
+
+    The lock is FOR NO KEY UPDATE (what an UPDATE of the row takes), not FOR UPDATE:
+    it still serializes with the pickers and other submits, but not with the foreign-key
+    checks (FOR KEY SHARE) that other annotators' new labels and leases of the task run
+    at commit."""
+    lock = " FOR NO KEY UPDATE OF t" if connection.features.has_select_for_no_key_update else ""
+    which = 'c."version" = %s' if chosen_version else 'c."is_active"'
+    sql = (
+        f'SELECT {columns(Assignment, "a")}, {columns(Task, "t")}, p."external_id", j."overlap", c."id", c."version", '
+        f'EXISTS (SELECT 1 FROM {ACKNOWLEDGEMENT} k WHERE k."codebook_id" = c."id" AND k."user_id" = a."annotator_id") '
+        f'FROM {ASSIGNMENT} a INNER JOIN {TASK} t ON t."id" = a."task_id" INNER JOIN {PROMPT} p ON p."id" = t."prompt_id" '
+        f'INNER JOIN {PROJECT} j ON j."id" = t."project_id" '
+        f'LEFT OUTER JOIN {CODEBOOK} c ON c."project_id" = t."project_id" AND {which} '
+        f'WHERE a."id" = %s AND a."annotator_id" = %s{lock}'
+    )
+    params = [*([chosen_version] if chosen_version else []), assignment_id, user.pk]
+    row = first_row_of((Assignment, Task), sql, params)
+    if row is None:
+        return None
+    assignment, task, external_id, overlap, codebook_id, codebook_version, codebook_acked = row
     # Only what labelling reads of them: the prompt's external id (the label's payload)
     # and the project's overlap (an expired lease's check).
     task.prompt = Prompt.from_db(connection.alias, ["id", "external_id"], [task.prompt_id, external_id])
     task.project = Project.from_db(connection.alias, ["id", "overlap"], [task.project_id, overlap])
     assignment.task = task
-    return assignment
+    codebook = None if codebook_id is None else CodebookVersion.from_db(
+        connection.alias, ["id", "project_id", "version"], [codebook_id, task.project_id, codebook_version]
+    )
+    return assignment, codebook, bool(codebook_acked)
 
 
 @transaction.atomic
 def _label_create(*, assignment_id: int, user, submission: Submission, project_id: int | None, now=None) -> Label:
     now = now or timezone.now()
-    assignment = _locked_assignment(assignment_id, user)
-    if assignment is None or (project_id is not None and assignment.task.project_id != project_id):
+    locked = _locked_assignment(assignment_id, user, submission.codebook_version)
+    if locked is None or (project_id is not None and locked[0].task.project_id != project_id):
         raise NoSuchAssignment("No such assignment of yours.")
+    assignment, codebook, acknowledged = locked
     task = assignment.task
     if assignment.status == AssignmentStatus.DONE:
         raise AssignmentGone("You already labelled this task.")
@@ -160,7 +179,10 @@ def _label_create(*, assignment_id: int, user, submission: Submission, project_i
     answer = validate_answer(task.kind, task.candidate_count, submission.answer)
     if not 0 <= submission.time_spent_ms <= MAX_TIME_SPENT_MS:
         raise InvalidAnswer("time spent is out of range")
-    codebook = _codebook_for(task.project_id, user, submission.codebook_version)
+    if codebook is None:
+        raise InvalidAnswer("This project has no such codebook version to label under.")
+    if not acknowledged:
+        raise CodebookNotAcknowledged(f"Read and acknowledge codebook v{codebook.version} before labelling.")
     label = Label(
         assignment=assignment,
         task=task,
