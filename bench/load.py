@@ -14,9 +14,10 @@ offered load); --rate 0 sends as fast as answers come back (saturation).
 
 At the end it prints p50/p95/p99 latency and labels/s of the steady state (requests sent
 after --warmup seconds, while fresh workers open connections and prepare statements),
-and checks in the database that no
-label was lost (every 2xx the clients saw is stored), none duplicated (one per
-submission id and per annotator-task), and no task holds more than k labels.
+two reference timings of the machine (to compare figures across machines), and checks
+in the database that no label was lost (every 2xx the clients saw is stored), none
+duplicated (one per submission id and per annotator-task), and no task holds more than
+k labels.
 Everything runs on this machine: a scratch database, gunicorn on 127.0.0.1, bounded in
 time and in requests.
 """
@@ -335,6 +336,26 @@ def check_database(slug, annotators, overlap) -> list[str]:
     return problems
 
 
+def machine_speed(database_url: str) -> str:
+    """Two reference timings of this machine, best of five, so that figures from machines
+    of different speed can be compared (the same code has measured twice as fast on one
+    machine of this kind as on another): a pure-Python loop, and a Postgres round trip."""
+    import psycopg
+
+    def best(run) -> float:
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    python_ms = 1000 * best(lambda: [sum(range(1000)) for _ in range(2000)])
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        round_trip_us = 1e6 * best(lambda: [conn.execute("SELECT 1").fetchall() for _ in range(200)]) / 200
+    return f"machine    python loop {python_ms:.1f} ms (reference)  postgres round trip {round_trip_us:.0f} us"
+
+
 def percentile(values, q):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
@@ -375,6 +396,7 @@ def main():
           f"errors {len(errors)}")
     print(f"latency ms  p50 {percentile(latencies, .5):.1f}  p95 {percentile(latencies, .95):.1f}  "
           f"p99 {percentile(latencies, .99):.1f}  mean {statistics.fmean(latencies):.1f}")
+    print(machine_speed(args.database))
     print("integrity  " + ("OK: nothing lost, nothing duplicated, no task over k" if not problems else "; ".join(problems)))
     if errors:
         print("first errors:", errors[:5])
