@@ -5,10 +5,11 @@ picked with SELECT ... FOR NO KEY UPDATE SKIP LOCKED, and only then are its live
 counted again, by the statement that writes the lease: a fresh statement, it sees every
 commit made before the lock was granted. (NO KEY UPDATE, the lock an UPDATE of the row
 takes, rather than FOR UPDATE: it serializes pickers and submits all the same, without
-blocking the foreign-key checks of other transactions' new rows on the task.) Label submission takes the same lock, so a task never holds more than k
-finished labels plus live leases; the unique (task, annotator) constraint makes "never
-the same task twice" hold even against a bug here. On SQLite, transactions are
-serialized (BEGIN IMMEDIATE), which gives the same guarantee.
+blocking the foreign-key checks of other transactions' new rows on the task.) Label
+submission takes the same lock, so a task never holds more than k finished labels plus
+live leases; the unique (task, annotator) constraint makes "never the same task twice"
+hold even against a bug here. On SQLite, transactions are serialized (BEGIN
+IMMEDIATE), which gives the same guarantee.
 
 This is the hot path of the labelling page and the API: every query here is counted.
 """
