@@ -52,14 +52,14 @@ def test_resubmitting_the_same_submission_id_stores_one_label(project, annotator
     # The retry's label carries what the label's payload reads, as stored.
     stored = Label.objects.select_related("task__prompt", "annotator", "codebook").get(pk=first.pk)
     assert _payload_fields(again) == _payload_fields(stored)
+    assignment.task.refresh_from_db()
+    assert assignment.task.labels_done == 1
 
 
 def _payload_fields(label: Label) -> tuple:
     """What the label's API payload reads of it and its relations."""
     return (label.task_id, label.task.prompt.external_id, label.annotator.username, label.codebook.version,
             label.kind, label.answer, label.display_order, label.time_spent_ms, label.submission_id, label.created_at)
-    assignment.task.refresh_from_db()
-    assert assignment.task.labels_done == 1
 
 
 def test_label_records_codebook_display_order_and_time(project, annotators, tasks_of, codebook):
