@@ -77,7 +77,8 @@ class Project(models.Model):
 
 
 class Membership(models.Model):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    # Served by membership_unique_user (project, user).
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships", db_index=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
@@ -102,7 +103,8 @@ class CodebookVersion(models.Model):
     """One published version of a project's labelling guidelines. Never edited: a change
     is a new version, so every label can say exactly which text it was given under."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="codebooks")
+    # Served by codebook_unique_version (project, version).
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="codebooks", db_index=False)
     version = models.PositiveIntegerField()
     text = models.TextField(help_text="Markdown.")
     change_note = models.CharField(max_length=300, blank=True)
@@ -135,7 +137,8 @@ class CodebookVersion(models.Model):
 class CodebookAcknowledgement(models.Model):
     """An annotator has opened (and, where there is a quiz, passed) a codebook version."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    # Served by ack_unique_user_version (user, codebook).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
     codebook = models.ForeignKey(CodebookVersion, on_delete=models.CASCADE, related_name="acks")
     acknowledged_at = models.DateTimeField(default=timezone.now)
 
@@ -153,7 +156,8 @@ def split_for_external_id(external_id: str) -> str:
 
 
 class Prompt(models.Model):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="prompts")
+    # Served by prompt_unique_external_id (project, external_id).
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="prompts", db_index=False)
     external_id = models.CharField(max_length=200)
     messages = models.JSONField(help_text="Chat turns: [{role, content}, ...]. Plain text is one user turn.")
     is_chat = models.BooleanField(
@@ -204,7 +208,8 @@ class ProducerKind(models.TextChoices):
 class Candidate(models.Model):
     """A response to a prompt, with what produced it."""
 
-    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="candidates")
+    # Served by candidate_unique_content (prompt, content_key).
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="candidates", db_index=False)
     text = models.TextField()
     producer_kind = models.CharField(max_length=10, choices=ProducerKind.choices)
     producer_name = models.CharField(
@@ -255,7 +260,9 @@ class Candidate(models.Model):
 
 
 class Task(models.Model):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
+    # No index of its own: task_unique_candidates (project, candidate_key) serves it. A
+    # task is updated on every label, and an index fewer is less work on each write.
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks", db_index=False)
     prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="tasks")
     kind = models.CharField(max_length=10, choices=TaskKind.choices)
     candidates = models.ManyToManyField(Candidate, through="TaskCandidate", related_name="tasks")
@@ -312,7 +319,8 @@ class TaskCandidate(models.Model):
     """A task's candidates in their canonical order (position 0, 1, ...). Answers are
     stored against canonical positions; display order is recorded per label."""
 
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="task_candidates")
+    # Served by the unique constraints below, which start with it.
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="task_candidates", db_index=False)
     candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="task_links")
     position = models.PositiveSmallIntegerField()
 
@@ -332,9 +340,11 @@ class AssignmentStatus(models.TextChoices):
 
 
 class Assignment(models.Model):
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="assignments")
+    # Neither key has an index of its own: the composite indexes below start with each
+    # (leases are written twice per label, and every index is written each time).
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="assignments", db_index=False)
     annotator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments", db_index=False
     )
     status = models.CharField(max_length=10, choices=AssignmentStatus.choices, default=AssignmentStatus.LEASED)
     leased_at = models.DateTimeField(default=timezone.now)
@@ -382,9 +392,10 @@ class Label(models.Model):
     """
 
     assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="label")
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="labels")
+    # Served by label_task_idx and label_annotator_idx, which start with them.
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="labels", db_index=False)
     annotator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="labels"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="labels", db_index=False
     )
     codebook = models.ForeignKey(CodebookVersion, on_delete=models.PROTECT, related_name="labels")
     kind = models.CharField(max_length=10, choices=TaskKind.choices)

@@ -1,8 +1,9 @@
 import uuid
 
 import pytest
+from django.db import connection
 
-from feedback.labelling.errors import CodebookNotAcknowledged, InvalidAnswer
+from feedback.labelling.errors import AssignmentGone, CodebookNotAcknowledged, InvalidAnswer
 from feedback.labelling.models import Label
 from feedback.labelling.services.assignments import assignment_next
 from feedback.labelling.services.codebooks import codebook_acknowledge, codebook_publish
@@ -54,6 +55,30 @@ def test_resubmitting_the_same_submission_id_stores_one_label(project, annotator
     assert _payload_fields(again) == _payload_fields(stored)
     assignment.task.refresh_from_db()
     assert assignment.task.labels_done == 1
+
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_submit_keeps_the_connections_prepared_statements(postgres, project, annotators, tasks_of):
+    """A refusal must not roll the transaction back: psycopg drops every prepared
+    statement of the connection on a rollback, and clients retry submits all the time."""
+    tasks_of("pair", 1)
+    user = annotators[0]
+    assignment = assignment_next(project=project, user=user)
+
+    def submit():
+        submission = Submission(answer={"choice": "A"}, submission_id=uuid.uuid4(), time_spent_ms=900)
+        return label_submit(assignment_id=assignment.pk, user=user, submission=submission)
+
+    submit()
+    for _ in range(4):  # refused (a new submission id for a labelled task), past the prepare threshold
+        with pytest.raises(AssignmentGone):
+            submit()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("FOR NO KEY UPDATE OF t" in statement for statement in prepared), prepared
 
 
 def _payload_fields(label: Label) -> tuple:

@@ -74,3 +74,29 @@ def test_one_assignment_per_annotator_and_task(tasks_of, annotators):
     Assignment.objects.create(task=task, annotator=annotators[0], expires_at=timezone.now())
     with pytest.raises(IntegrityError), transaction.atomic():
         Assignment.objects.create(task=task, annotator=annotators[0], expires_at=timezone.now())
+
+
+@pytest.mark.django_db
+def test_no_index_of_the_labelling_tables_is_a_leading_part_of_another():
+    """Such an index serves no query the longer one cannot, and costs every write (the
+    hot tables are written several times per label). Django adds one per foreign key
+    unless told not to (db_index=False)."""
+    from django.apps import apps
+    from django.db import connection
+
+    redundant = []
+    with connection.cursor() as cursor:
+        for model in apps.get_app_config("labelling").get_models():
+            table = model._meta.db_table
+            partial = {c.name for c in [*model._meta.indexes, *model._meta.constraints] if getattr(c, "condition", None)}
+            indexes = [
+                (name, c) for name, c in connection.introspection.get_constraints(cursor, table).items()
+                # Postgres's pattern-operator twin of a text column's index (for LIKE) is no duplicate.
+                if c["index"] and not name.endswith("_like")
+            ]
+            for short_name, short in indexes:
+                for long_name, long in indexes:
+                    covers = long["columns"][:len(short["columns"])] == short["columns"]
+                    if short_name != long_name and long_name not in partial and not short["unique"] and covers:
+                        redundant.append((table, short_name, long_name))
+    assert redundant == []
