@@ -19,7 +19,8 @@ in the database that no label was lost (every 2xx the clients saw is stored), no
 duplicated (one per submission id and per annotator-task), and no task holds more than
 k labels.
 Everything runs on this machine: a scratch database, gunicorn on 127.0.0.1, bounded in
-time and in requests.
+time and in requests. The project starts with --history tasks already labelled, as one
+in use has them (see seed_history).
 """
 import argparse
 import http.client
@@ -53,6 +54,8 @@ def parse_args():
     parser.add_argument("--max-requests", type=int, default=200_000, help="hard bound on requests sent")
     parser.add_argument("--tasks", type=int, default=4000)
     parser.add_argument("--overlap", type=int, default=3)
+    parser.add_argument("--history", type=int, default=2000,
+                        help="tasks already fully labelled before the run, by earlier annotators (a project in use)")
     parser.add_argument("--retry-share", type=float, default=0.05, help="share of submits re-sent with the same id")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
@@ -122,9 +125,10 @@ def seed(args) -> tuple[str, list[str]]:
                 "candidates": [{"text": f"Answer A{i} " * 20, "producer": "m-a"}, {"text": f"Answer B{i} " * 20, "producer": "m-b"}],
             }
         )
-        for i in range(args.tasks)
+        for i in range(args.tasks + args.history)
     )
     import_jsonl(project=project, lines=rows)
+    seed_history(project, codebook, args)
     sessions = []
     for i in range(args.annotators):
         user = User.objects.create_user(f"sim{i:03d}")
@@ -146,6 +150,37 @@ def seed(args) -> tuple[str, list[str]]:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # fresh statistics, as a long-running database would have
     return project.slug, sessions
+
+
+def seed_history(project, codebook, args) -> None:
+    """The last `history` tasks labelled k times by earlier annotators, as a project in use
+    has them. Without a history the statistics Postgres plans with describe empty lease
+    and label tables: plans cached then (prepared statements keep theirs until the next
+    autovacuum, a minute or more away) scan them whole, and grow slower as the run fills
+    them, which no long-running database sees."""
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.db.models import F
+    from django.utils import timezone
+
+    from feedback.labelling.models import Assignment, AssignmentStatus, Label, Task
+
+    tasks = list(Task.objects.filter(project=project).order_by("-id")[:args.history])
+    now = timezone.now()
+    for j in range(args.overlap):
+        past = get_user_model().objects.create_user(f"past{j}")
+        assignments = Assignment.objects.bulk_create(
+            Assignment(task=t, annotator=past, status=AssignmentStatus.DONE, leased_at=now - timedelta(days=7),
+                       expires_at=now - timedelta(days=7), finished_at=now - timedelta(days=7), display_order=[0, 1])
+            for t in tasks
+        )
+        Label.objects.bulk_create(
+            Label(assignment=a, task=a.task, annotator=past, codebook=codebook, kind="pair", answer={"choice": "A", "strength": None},
+                  display_order=[0, 1], time_spent_ms=4000, submission_id=uuid.uuid4(), created_at=a.finished_at)
+            for a in assignments
+        )
+    Task.objects.filter(pk__in=[t.pk for t in tasks]).update(labels_done=F("labels_done") + args.overlap)
 
 
 def start_gunicorn(args) -> subprocess.Popen:
@@ -319,7 +354,8 @@ def check_database(slug, annotators, overlap) -> list[str]:
 
     problems = []
     told = {sid for a in annotators for sid in a.stored}
-    stored = {str(sid) for sid in Label.objects.filter(task__project__slug=slug).values_list("submission_id", flat=True)}
+    run = Label.objects.filter(task__project__slug=slug, annotator__username__startswith="sim")  # not the history
+    stored = {str(sid) for sid in run.values_list("submission_id", flat=True)}
     if told - stored:
         problems.append(f"{len(told - stored)} acknowledged labels are missing (lost)")
     if stored - told:
