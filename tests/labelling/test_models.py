@@ -100,3 +100,19 @@ def test_no_index_of_the_labelling_tables_is_a_leading_part_of_another():
                     if short_name != long_name and long_name not in partial and not short["unique"] and covers:
                         redundant.append((table, short_name, long_name))
     assert redundant == []
+
+
+@pytest.mark.django_db
+def test_every_declared_index_and_constraint_exists_in_the_database():
+    """Migrations that alter a column can drop more than they say (on Postgres, AlterField
+    of a foreign key took a partial unique index on the same column with it)."""
+    from django.apps import apps
+    from django.db import connection
+
+    missing = []
+    with connection.cursor() as cursor:
+        for model in apps.get_app_config("labelling").get_models():
+            present = set(connection.introspection.get_constraints(cursor, model._meta.db_table))
+            declared = {c.name for c in [*model._meta.indexes, *model._meta.constraints]}
+            missing += [(model._meta.db_table, name) for name in sorted(declared - present)]
+    assert missing == []
