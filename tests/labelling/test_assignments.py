@@ -1,6 +1,7 @@
 import uuid
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from feedback.labelling.models import Assignment, AssignmentStatus
@@ -139,3 +140,52 @@ def test_remaining_counts_what_is_left_for_this_annotator(project, annotators, t
     assert remaining_for(project=project, user=annotators[0]) == 3
     answer_pair(assignment_next(project=project, user=annotators[0]), annotators[0])
     assert remaining_for(project=project, user=annotators[0]) == 2
+
+
+@pytest.mark.postgres
+def test_the_pick_probes_each_walked_tasks_own_assignments(postgres, project, annotators, make_user, tasks_of):
+    """An annotator ahead of the others walks past every open task they already did. Each
+    must cost one probe of that task's few assignments, not a scan of all the
+    annotator's (what Postgres planned from statistics that predate the annotator: a
+    materialized anti-join, or their index scanned per task). Counted in rows the plan
+    examined (EXPLAIN ANALYZE), not in time."""
+    import json
+    from datetime import timedelta
+
+    from django.db import connection
+
+    from feedback.labelling.services.assignments import _regular_pick_sql
+    from feedback.labelling.services.sql import db_datetime
+
+    tasks = tasks_of("pair", 400)
+    week_ago = timezone.now() - timedelta(days=7)
+    for j in range(3):  # a history on other tasks, so that planning weighs indexes against scans
+        past = make_user(f"past{j}", project=project)
+        Assignment.objects.bulk_create(
+            Assignment(task=t, annotator=past, status=AssignmentStatus.SKIPPED, leased_at=week_ago,
+                       expires_at=week_ago, finished_at=week_ago) for t in tasks[200:]
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE labelling_assignment")  # statistics from before the annotator's work
+    fast = annotators[0]
+    for _ in range(120):
+        answer_pair(assignment_next(project=project, user=fast), fast)
+    now = db_datetime(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + _regular_pick_sql(0),
+                       [project.pk, project.overlap, fast.pk, now, now, project.overlap])
+        plan = cursor.fetchone()[0][0]["Plan"]
+    nodes, stack = [], [plan]
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        stack.extend(node.get("Plans", []))
+
+    def examined(node):
+        return node["Actual Loops"] * (node["Actual Rows"] + node.get("Rows Removed by Filter", 0))
+
+    walked = sum(examined(n) for n in nodes if n.get("Index Name") == "task_pool_idx")
+    probed = sum(examined(n) + n.get("Rows Removed by Join Filter", 0) for n in nodes
+                 if n.get("Alias") == "m" or "Rows Removed by Join Filter" in n)
+    assert walked >= 120  # it did walk past the annotator's open tasks
+    assert probed <= 4 * walked, json.dumps(plan)
