@@ -150,7 +150,6 @@ def test_the_pick_probes_each_walked_tasks_own_assignments(postgres, project, an
     materialized anti-join, or their index scanned per task). Counted in rows the plan
     examined (EXPLAIN ANALYZE), not in time."""
     import json
-    from datetime import timedelta
 
     from django.db import connection
 
