@@ -392,6 +392,43 @@ def machine_speed(database_url: str) -> str:
     return f"machine    python loop {python_ms:.1f} ms (reference)  postgres round trip {round_trip_us:.0f} us"
 
 
+class CpuMeter:
+    """CPU time spent by the server (gunicorn's processes), Postgres and this client
+    between two readings of /proc (Linux): what a label costs, steadier from run to run
+    than labels/s on a machine whose speed drifts."""
+
+    def __init__(self, server_pid: int):
+        self.server_pid = server_pid
+        self.start = self.read()
+
+    def read(self) -> dict[str, float]:
+        totals = {"server": 0.0, "postgres": 0.0, "client": 0.0}
+        tick = os.sysconf("SC_CLK_TCK")
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:  # gone meanwhile
+                continue
+            comm = stat[stat.index("(") + 1:stat.rindex(")")]
+            fields = stat[stat.rindex(")") + 2:].split()
+            pid, ppid, used = int(entry), int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
+            if pid == self.server_pid or ppid == self.server_pid:
+                totals["server"] += used
+            elif comm == "postgres":
+                totals["postgres"] += used
+            elif pid == os.getpid():
+                totals["client"] += used
+        return totals
+
+    def per_label(self, labels: int) -> str:
+        end = self.read()
+        spent = {name: 1000 * (end[name] - self.start[name]) / max(labels, 1) for name in end}
+        parts = "  ".join(f"{name} {ms:.2f}" for name, ms in spent.items())
+        return f"cpu ms/label  {parts}  total {sum(spent.values()):.2f}"
+
+
 def percentile(values, q):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
@@ -414,10 +451,13 @@ def main():
                            measure_from) for s in sessions]
         for a in annotators:
             a.start()
+        time.sleep(max(0.0, measure_from - time.monotonic()))
+        meter = CpuMeter(server.pid)
         for a in annotators:
             a.join(timeout=args.seconds + 60)
         end = time.monotonic()
         elapsed, measured_for = end - start, end - measure_from
+        cpu = meter.per_label(sum(a.measured for a in annotators))
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -432,6 +472,7 @@ def main():
           f"errors {len(errors)}")
     print(f"latency ms  p50 {percentile(latencies, .5):.1f}  p95 {percentile(latencies, .95):.1f}  "
           f"p99 {percentile(latencies, .99):.1f}  mean {statistics.fmean(latencies):.1f}")
+    print(cpu)
     print(machine_speed(args.database))
     print("integrity  " + ("OK: nothing lost, nothing duplicated, no task over k" if not problems else "; ".join(problems)))
     if errors:

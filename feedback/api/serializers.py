@@ -168,6 +168,7 @@ _DATETIME = serializers.DateTimeField()  # unbound: formatting needs no parent
 class SubmitResultSerializer(serializers.Serializer):
     label = LabelSerializer()
     next = AssignmentOutSerializer(allow_null=True, required=False)
+    next_refused = serializers.CharField(required=False, help_text="Why no next task was leased (a newer codebook to acknowledge).")
 
 
 class BulkImportSerializer(serializers.Serializer):

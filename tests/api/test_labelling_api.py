@@ -3,7 +3,7 @@ import uuid
 
 import pytest
 
-from feedback.labelling.models import Label
+from feedback.labelling.models import Assignment, Label
 from feedback.labelling.services.codebooks import codebook_publish
 
 
@@ -84,6 +84,25 @@ def test_unacknowledged_codebook_is_409_until_acknowledged(api_as, annotators, a
     assert response.status_code == 409 and "v2" in response.json()["detail"]
     assert api.post(f"/api/v1/projects/{project.slug}/codebooks/acknowledge/").json() == {"acknowledged": 2}
     assert api.post(f"/api/v1/projects/{project.slug}/next/").status_code == 200
+
+
+def test_submit_with_next_leases_nothing_new_until_a_changed_codebook_is_acknowledged(
+    api_as, annotators, admin_user, project, tasks_of
+):
+    tasks_of("pair", 3)
+    api = api_as(annotators[0])
+    task = api.post(f"/api/v1/projects/{project.slug}/next/").json()
+    codebook_publish(project=project, text="v2 rules", author=admin_user)
+    # Given under v1, which the annotator saw: stored. The next task waits for v2.
+    response = submit(api, project.slug, task["assignment"], {"choice": "A"}, codebook_version=1)
+    body = response.json()
+    assert response.status_code == 201 and body["label"]["codebook_version"] == 1
+    assert body["next"] is None and "v2" in body["next_refused"] and "acknowledge" in body["next_refused"]
+    assert Assignment.objects.filter(annotator=annotators[0]).count() == 1
+    api.post(f"/api/v1/projects/{project.slug}/codebooks/acknowledge/")
+    task = api.post(f"/api/v1/projects/{project.slug}/next/").json()
+    body = submit(api, project.slug, task["assignment"], {"choice": "B"}).json()
+    assert body["label"]["codebook_version"] == 2 and body["next"]["assignment"] and "next_refused" not in body
 
 
 def test_skip(api_as, annotators, project, tasks_of):

@@ -7,7 +7,7 @@ from feedback.labelling.errors import AssignmentGone, CodebookNotAcknowledged, I
 from feedback.labelling.models import Label
 from feedback.labelling.services.assignments import assignment_next
 from feedback.labelling.services.codebooks import codebook_acknowledge, codebook_publish
-from feedback.labelling.services.labels import Submission, label_submit, validate_answer
+from feedback.labelling.services.labels import Submission, label_submit, label_submit_and_next, validate_answer
 
 
 @pytest.mark.parametrize(
@@ -79,6 +79,37 @@ def test_a_refused_submit_keeps_the_connections_prepared_statements(postgres, pr
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
     assert any("FOR NO KEY UPDATE OF t" in statement for statement in prepared), prepared
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_new_label_and_the_next_lease_commit_in_one_transaction(postgres, project, annotators, tasks_of):
+    """One commit for both (a round trip and a WAL flush fewer each): the rows carry the
+    id of the transaction that wrote them (xmin)."""
+    tasks_of("pair", 2)
+    user = annotators[0]
+    first = assignment_next(project=project, user=user)
+    submission = Submission(answer={"choice": "A"}, submission_id=uuid.uuid4(), time_spent_ms=900)
+    result = label_submit_and_next(project=project, assignment_id=first.pk, user=user, submission=submission)
+    assert result.created and result.next is not None and result.next.task_id != first.task_id
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT xmin::text FROM labelling_label WHERE id = %s", [result.label.pk])
+        label_xid = cursor.fetchone()[0]
+        cursor.execute("SELECT xmin::text FROM labelling_assignment WHERE id = %s", [result.next.pk])
+        lease_xid = cursor.fetchone()[0]
+    assert label_xid == lease_xid
+
+
+def test_a_retried_submit_with_next_returns_the_stored_label_and_the_held_lease(project, annotators, tasks_of):
+    tasks_of("pair", 3)
+    user = annotators[0]
+    first = assignment_next(project=project, user=user)
+    submission = Submission(answer={"choice": "B"}, submission_id=uuid.uuid4(), time_spent_ms=900)
+    stored = label_submit_and_next(project=project, assignment_id=first.pk, user=user, submission=submission)
+    retried = label_submit_and_next(project=project, assignment_id=first.pk, user=user, submission=submission)
+    assert (stored.created, retried.created) == (True, False)
+    assert retried.label.pk == stored.label.pk and retried.next.pk == stored.next.pk
+    assert Label.objects.count() == 1
 
 
 def _payload_fields(label: Label) -> tuple:

@@ -1,6 +1,5 @@
 """The annotator pages through Django's test client, with and without htmx."""
 import io
-import json
 import uuid
 
 import pytest
@@ -92,6 +91,19 @@ def test_invalid_answer_shows_the_task_again_with_a_message(alice_client, annota
     assert response.status_code == 400
     assert "Use each rank from 1 to 3 exactly once." in response.content.decode()
     assert not Label.objects.exists()
+
+
+def test_a_refused_submit_warns_and_does_not_say_saved(alice_client, annotators, project, tasks_of):
+    tasks_of("pair", 2)
+    alice_client.get(label_url(project))
+    assignment = Assignment.objects.get(annotator=annotators[0])
+    url = reverse("labelling:submit", args=[project.slug, assignment.pk])
+    saved = alice_client.post(url, {"submission_id": str(uuid.uuid4()), "choice": "A"}, follow=True)
+    assert "Saved." in saved.content.decode()
+    response = alice_client.post(url, {"submission_id": str(uuid.uuid4()), "choice": "B"}, follow=True)
+    page = response.content.decode()
+    assert "You already labelled this task." in page and "Saved." not in page
+    assert Label.objects.count() == 1
 
 
 def test_rank_form_maps_ranks_to_canonical_order(alice_client, annotators, project, tasks_of):

@@ -16,18 +16,21 @@ from feedback.api.serializers import (
 )
 from feedback.labelling.errors import CodebookNotAcknowledged
 from feedback.labelling.models import Assignment
-from feedback.labelling.selectors import active_codebook, has_acknowledged
+from feedback.labelling.selectors import active_codebook
+from feedback.labelling.services.codebooks import codebook_acknowledge, codebook_require_acknowledged
 from feedback.labelling.services.assignments import assignment_next, assignment_skip
-from feedback.labelling.services.labels import Submission, label_submit
+from feedback.labelling.services.labels import Submission, label_submit, label_submit_and_next
 
 
 def _require_acknowledged(project, user):
-    codebook = active_codebook(project)
-    if codebook is None or not has_acknowledged(user, codebook):
-        version = f"v{codebook.version}" if codebook else "a codebook"
-        raise CodebookNotAcknowledged(
-            f"Read and acknowledge {version} first (POST /api/v1/projects/{project.slug}/codebooks/acknowledge/)."
-        )
+    try:
+        codebook_require_acknowledged(project=project, user=user)
+    except CodebookNotAcknowledged as refusal:
+        raise CodebookNotAcknowledged(_with_hint(project, refusal)) from None
+
+
+def _with_hint(project, refusal: CodebookNotAcknowledged) -> str:
+    return f"{refusal} (GET /api/v1/projects/{project.slug}/codebooks/, then POST .../codebooks/acknowledge/)"
 
 
 def _next_payload(project, user):
@@ -53,8 +56,6 @@ class AcknowledgeCodebook(APIView):
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     def post(self, request, slug):
-        from feedback.labelling.services.codebooks import codebook_acknowledge
-
         project, _ = project_for(request, slug)
         codebook = active_codebook(project)
         if codebook is None:
@@ -65,7 +66,9 @@ class AcknowledgeCodebook(APIView):
 
 class SubmitLabel(APIView):
     """Submit the answer for a leased task. Idempotent by submission_id: a retry returns
-    the stored label with 200. With ?next=true the response carries the next task."""
+    the stored label with 200. With ?next=true the response carries the next task (null
+    when nothing is left), or in next_refused why none was leased: a newer codebook to
+    acknowledge first."""
 
     @extend_schema(
         request=SubmitSerializer,
@@ -76,16 +79,22 @@ class SubmitLabel(APIView):
         project, _ = project_for(request, slug)
         serializer = SubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        label, created = label_submit(
-            assignment_id=assignment_id,
-            user=request.user,
-            submission=Submission(**serializer.validated_data),
-            project_id=project.pk,
-        )
-        body = {"label": LabelSerializer(label).data}
-        if request.query_params.get("next") in ("1", "true"):
-            body["next"] = _next_payload(project, request.user)
-        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        submission = Submission(**serializer.validated_data)
+        if request.query_params.get("next") not in ("1", "true"):
+            label, created = label_submit(assignment_id=assignment_id, user=request.user, submission=submission,
+                                          project_id=project.pk)
+            return Response({"label": LabelSerializer(label).data}, status=_stored_status(created))
+        result = label_submit_and_next(project=project, assignment_id=assignment_id, user=request.user,
+                                       submission=submission)
+        body = {"label": LabelSerializer(result.label).data,
+                "next": assignment_payload(result.next) if result.next else None}
+        if result.next_refused:
+            body["next_refused"] = _with_hint(project, result.next_refused)
+        return Response(body, status=_stored_status(result.created))
+
+
+def _stored_status(created: bool) -> int:
+    return status.HTTP_201_CREATED if created else status.HTTP_200_OK
 
 
 class SkipTask(APIView):

@@ -2,8 +2,9 @@
 from django.db import transaction
 from django.db.models import Max
 
-from feedback.labelling.errors import QuizNotPassed
+from feedback.labelling.errors import CodebookNotAcknowledged, QuizNotPassed
 from feedback.labelling.models import CodebookAcknowledgement, CodebookVersion, Project, Task, TaskCandidate
+from feedback.labelling.selectors import active_codebook, has_acknowledged
 
 
 @transaction.atomic
@@ -68,6 +69,17 @@ def quiz_passed(user, codebook: CodebookVersion) -> bool:
     if not codebook.quiz_questions.exists():
         return True
     return codebook.quiz_attempts.filter(user=user, passed=True).exists()
+
+
+def codebook_require_acknowledged(*, project: Project, user) -> CodebookVersion:
+    """The active codebook, which the user has acknowledged; else CodebookNotAcknowledged.
+    The gate before every new lease, on the page and over the API."""
+    codebook = active_codebook(project)
+    if codebook is None:
+        raise CodebookNotAcknowledged("This project has no codebook yet; an admin must publish one first.")
+    if not has_acknowledged(user, codebook):
+        raise CodebookNotAcknowledged(f"The codebook is now at v{codebook.version}. Read it and acknowledge to continue.")
+    return codebook
 
 
 def codebook_acknowledge(*, user, codebook: CodebookVersion) -> CodebookAcknowledgement:

@@ -10,25 +10,28 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from feedback.labelling.access import project_view
-from feedback.labelling.errors import LabellingError
+from feedback.labelling.errors import CodebookNotAcknowledged, LabellingError
 from feedback.labelling.forms import submission_from_post
 from feedback.labelling.models import Assignment, AssignmentStatus, Label, TaskCandidate
-from feedback.labelling.selectors import active_codebook, has_acknowledged, render_markdown
+from feedback.labelling.selectors import active_codebook, render_markdown
 from feedback.labelling.services.assignments import assignment_next, assignment_skip, remaining_for
-from feedback.labelling.services.labels import label_submit
+from feedback.labelling.services.codebooks import codebook_require_acknowledged
+from feedback.labelling.services.labels import label_submit_and_next
 
 
 def _codebook_gate(request, project):
     """None when the annotator may label; else the response that sends them to read
     (and acknowledge) the active codebook first."""
-    codebook = active_codebook(project)
-    if codebook is not None and has_acknowledged(request.user, codebook):
-        return None
+    try:
+        codebook_require_acknowledged(project=project, user=request.user)
+    except CodebookNotAcknowledged as refusal:
+        return _to_codebook(request, project, refusal)
+    return None
+
+
+def _to_codebook(request, project, refusal: CodebookNotAcknowledged):
+    messages.info(request, str(refusal))
     target = reverse("labelling:codebook", args=[project.slug]) + "?next=label"
-    if codebook is None:
-        messages.warning(request, "This project has no codebook yet; an admin must publish one first.")
-    else:
-        messages.info(request, f"The codebook is now at v{codebook.version}. Read it and acknowledge to continue.")
     if request.htmx:
         return HttpResponseClientRedirect(target)
     return redirect(target)
@@ -105,13 +108,20 @@ def label_submit_view(request, project, assignment_id):
     task = assignment.task
     try:
         submission = submission_from_post(kind=task.kind, n_candidates=task.candidate_count, post=request.POST)
-        label_submit(assignment_id=assignment.pk, user=request.user, submission=submission)
+        result = label_submit_and_next(project=project, assignment_id=assignment.pk, user=request.user,
+                                       submission=submission)
     except LabellingError as error:
         if assignment.status == AssignmentStatus.LEASED and error.status_code == 400:
             # Show the same task again with the message, keeping what was typed.
             return _render_task(request, project, assignment, error=str(error), status=200 if request.htmx else 400)
         messages.warning(request, str(error))
-    return _next(request, project, saved=True)
+        return _next(request, project)
+    if result.next_refused:
+        return _to_codebook(request, project, result.next_refused)
+    if not request.htmx:
+        messages.success(request, "Saved.")
+        return redirect("labelling:label", slug=project.slug)  # shows the lease just taken
+    return _render_task(request, project, result.next, saved=True)
 
 
 @require_POST
@@ -122,13 +132,11 @@ def label_skip_view(request, project, assignment_id):
     return _next(request, project)
 
 
-def _next(request, project, *, saved: bool = False):
+def _next(request, project):
     if not request.htmx:
-        if saved:
-            messages.success(request, "Saved.")
         return redirect("labelling:label", slug=project.slug)
     gate = _codebook_gate(request, project)
     if gate is not None:
         return gate
     assignment = assignment_next(project=project, user=request.user)
-    return _render_task(request, project, assignment, saved=saved)
+    return _render_task(request, project, assignment)
