@@ -17,8 +17,8 @@ from feedback.api.serializers import (
 from feedback.labelling.errors import CodebookNotAcknowledged
 from feedback.labelling.models import Assignment
 from feedback.labelling.selectors import active_codebook
-from feedback.labelling.services.codebooks import codebook_acknowledge, codebook_require_acknowledged
 from feedback.labelling.services.assignments import assignment_next, assignment_skip
+from feedback.labelling.services.codebooks import codebook_acknowledge, codebook_require_acknowledged
 from feedback.labelling.services.labels import Submission, label_submit, label_submit_and_next
 
 
