@@ -5,105 +5,140 @@ Composing those statements with the ORM cost more CPU than running them — abou
 of a label round trip — so they are written out, in SQL that SQLite and Postgres both
 read, on Django's own tables. Rows become model instances here with each field's own
 database converters (what the ORM applies), without a queryset around them: building
-a RawQuerySet for one row cost as much again as the statement's own Python."""
+a RawQuerySet for one row cost as much again as the statement's own Python.
+
+Each helper looks the thread's connection up once (`_database`) and hands that on:
+every attribute read through django.db.connection, a proxy, is a thread-local lookup,
+and reading converters and backend features through it for each column of each row
+cost about a tenth of a label round trip's Python."""
 from functools import cache
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models.base import DEFERRED
 
 
+def _database():
+    """This thread's connection itself, where django.db.connection is a proxy to it."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+@cache
 def table(model) -> str:
-    """The model's table name, quoted."""
+    """The model's table name, quoted (cached: hot-path statements ask on every request)."""
     return connection.ops.quote_name(model._meta.db_table)
 
 
 @cache
 def columns(model, alias: str) -> str:
-    """The model's columns, `alias`-qualified, in the order first_row_of reads them (cached:
-    hot-path statements ask on every request)."""
+    """The model's columns, `alias`-qualified, in the order first_row_of reads them (cached,
+    as table())."""
     quote = connection.ops.quote_name
     return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
 
 
 def db_datetime(value):
     """A datetime parameter as the database compares it (SQLite stores text)."""
-    return connection.ops.adapt_datetimefield_value(value)
+    return _database().ops.adapt_datetimefield_value(value)
 
 
 @cache
 def _converters(field, vendor: str) -> tuple:
     # What SQLCompiler.apply_converters runs for a plain column (the backend's, then the field's).
+    database = _database()
     column = field.get_col(field.model._meta.db_table)
-    return tuple(connection.ops.get_db_converters(column) + field.get_db_converters(connection)), column
+    return tuple(database.ops.get_db_converters(column) + field.get_db_converters(database)), column
+
+
+@cache
+def _row_converters(model, vendor: str) -> tuple:
+    """(position, converters, column) of each of the model's concrete fields that has
+    converters: on Postgres only a few do (JSON), and the others' values pass as read."""
+    steps = ((i, *_converters(field, vendor)) for i, field in enumerate(model._meta.concrete_fields))
+    return tuple(step for step in steps if step[1])
+
+
+def _apply(converters, column, value, database):
+    for converter in converters:
+        value = converter(value, column, database)
+    return value
 
 
 def converted(field, value):
     """A column's value from the database as the ORM gives it (field and backend converters)."""
-    converters, column = _converters(field, connection.vendor)
-    for converter in converters:
-        value = converter(value, column, connection)
-    return value
+    database = _database()
+    return _apply(*_converters(field, database.vendor), value, database)
+
+
+def _instance(model, values: list, database):
+    """An instance from values in concrete-field order, as read (DEFERRED for columns not
+    read), converted here."""
+    for i, converters, column in _row_converters(model, database.vendor):
+        if values[i] is not DEFERRED:
+            values[i] = _apply(converters, column, values[i], database)
+    return model.from_db(database.alias, None, values)
 
 
 @cache
-def _fields_by_column(model) -> dict:
-    return {field.column: field for field in model._meta.concrete_fields}
-
-
-def _instance(model, values: list):
-    """An instance from values in concrete-field order (DEFERRED for columns not read)."""
-    return model.from_db(connection.alias, None, values)
+def _layout(model, names: tuple) -> tuple:
+    """For a row of columns `names`: where each concrete field of the model is in it (None:
+    not read), and the other columns' (name, position)."""
+    at = {name: i for i, name in enumerate(names)}
+    fields = tuple(at.get(field.column) for field in model._meta.concrete_fields)
+    known = {field.column for field in model._meta.concrete_fields}
+    return fields, tuple((name, i) for i, name in enumerate(names) if name not in known)
 
 
 def first_row(model, sql: str, params):
     """The first model instance a raw SELECT of (some of) the model's columns returns, or
     None. Columns that are not the model's become attributes, as with Model.objects.raw."""
-    with connection.cursor() as cursor:
+    database = _database()
+    with database.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
         if row is None:
             return None
-        names = [column[0] for column in cursor.description]
-    by_column, values, extra = _fields_by_column(model), {}, {}
-    for name, value in zip(names, row):
-        field = by_column.get(name)
-        if field is None:
-            extra[name] = value
-        else:
-            values[field.attname] = converted(field, value)
-    instance = _instance(model, [values.get(field.attname, DEFERRED) for field in model._meta.concrete_fields])
-    for name, value in extra.items():
-        setattr(instance, name, value)
+        names = tuple(column[0] for column in cursor.description)
+    fields, extra = _layout(model, names)
+    instance = _instance(model, [DEFERRED if i is None else row[i] for i in fields], database)
+    for name, i in extra:
+        setattr(instance, name, row[i])
     return instance
 
 
 def first_row_of(models, sql: str, params) -> tuple | None:
     """The first row of a raw SELECT whose columns are columns(model, ...) of each of
     `models` in turn, then any others: (instance, instance, ..., other values...), or None."""
-    with connection.cursor() as cursor:
+    database = _database()
+    with database.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
     out, start = [], 0
     for model in models:
-        fields = model._meta.concrete_fields
-        out.append(_instance(model, [converted(f, v) for f, v in zip(fields, row[start:start + len(fields)])]))
-        start += len(fields)
+        end = start + len(model._meta.concrete_fields)
+        out.append(_instance(model, list(row[start:end]), database))
+        start = end
     return (*out, *row[start:])
 
 
-def insert(instance) -> None:
-    """INSERT the new instance (every concrete field but the key, as the ORM would save
-    it) in one statement, and set its key from RETURNING."""
-    model = type(instance)
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+@cache
+def _insert_sql(model) -> tuple[str, tuple]:
+    fields = tuple(field for field in model._meta.concrete_fields if not field.primary_key)
     quote = connection.ops.quote_name
     sql = (
         f"INSERT INTO {table(model)} ({', '.join(quote(field.column) for field in fields)}) "
         f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(model._meta.pk.column)}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields])
+    return sql, fields
+
+
+def insert(instance) -> None:
+    """INSERT the new instance (every concrete field but the key, as the ORM would save
+    it) in one statement, and set its key from RETURNING."""
+    database = _database()
+    sql, fields = _insert_sql(type(instance))
+    with database.cursor() as cursor:
+        cursor.execute(sql, [field.get_db_prep_save(field.pre_save(instance, True), database) for field in fields])
         instance.pk = cursor.fetchone()[0]
-    instance._state.adding, instance._state.db = False, connection.alias
+    instance._state.adding, instance._state.db = False, database.alias
