@@ -401,8 +401,9 @@ class CpuMeter:
         self.server_pid = server_pid
         self.start = self.read()
 
-    def read(self) -> dict[str, float]:
-        totals = {"server": 0.0, "postgres": 0.0, "client": 0.0}
+    def read(self) -> dict[int, tuple[str, float]]:
+        """{pid: (whose, CPU seconds so far)} of the server's, Postgres's and this process."""
+        found = {}
         tick = os.sysconf("SC_CLK_TCK")
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
@@ -415,16 +416,22 @@ class CpuMeter:
             fields = stat[stat.rindex(")") + 2:].split()
             pid, ppid, used = int(entry), int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
             if pid == self.server_pid or ppid == self.server_pid:
-                totals["server"] += used
+                found[pid] = ("server", used)
             elif comm == "postgres":
-                totals["postgres"] += used
+                found[pid] = ("postgres", used)
             elif pid == os.getpid():
-                totals["client"] += used
-        return totals
+                found[pid] = ("client", used)
+        return found
 
     def per_label(self, labels: int) -> str:
-        end = self.read()
-        spent = {name: 1000 * (end[name] - self.start[name]) / max(labels, 1) for name in end}
+        # Per process, what it spent since the first reading (all of it, if it started
+        # since). One that ended meanwhile is left out: a Postgres backend whose
+        # connection reached CONN_MAX_AGE takes its whole lifetime's CPU with it, which
+        # summed totals subtracted (negative figures). Its last seconds go uncounted.
+        spent = {"server": 0.0, "postgres": 0.0, "client": 0.0}
+        for pid, (whose, used) in self.read().items():
+            spent[whose] += used - self.start.get(pid, (whose, 0.0))[1]
+        spent = {whose: 1000 * seconds / max(labels, 1) for whose, seconds in spent.items()}
         parts = "  ".join(f"{name} {ms:.2f}" for name, ms in spent.items())
         return f"cpu ms/label  {parts}  total {sum(spent.values()):.2f}"
 
