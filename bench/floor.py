@@ -98,7 +98,8 @@ def parse_args():
 
 def drive(args, token: str, route: str, rate: float) -> tuple[int, list[float]]:
     """Requests answered and their latencies (s): each client paced on a fixed schedule
-    at rate/annotators per second (rate 0: back to back), as bench/load.py does."""
+    at rate/annotators per second (rate 0: back to back), and each latency timed from
+    when the request goes out, as bench/load.py does (so the two compare)."""
     interval = args.annotators / rate if rate else 0.0
     start = time.perf_counter() + 0.2
     stop = start + args.seconds
@@ -111,9 +112,9 @@ def drive(args, token: str, route: str, rate: float) -> tuple[int, list[float]]:
         while True:
             if interval:
                 time.sleep(max(0.0, due - time.perf_counter()))
-            sent = due if interval else time.perf_counter()
-            if sent > stop:
+            if (due if interval else time.perf_counter()) > stop:
                 return
+            sent = time.perf_counter()
             conn.request("GET", f"/floor/{route}/", headers=headers)
             response = conn.getresponse()
             response.read()
