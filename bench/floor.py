@@ -4,10 +4,16 @@ bench/load.py serves and drives the real one.
 
     .venv/bin/python bench/floor.py [--seconds 8] [--rate 300]
 
-Each route below is timed at saturation (as fast as answers come back) and, for the one
-shaped like a label round trip, at --rate. Compare its figures with bench/load.py's
-(same machine, minutes apart): the difference is what our labelling code costs above
-the framework, the part that code changes can still take away.
+Each route below is timed at saturation (as fast as answers come back), then paced at
+--rate. Compare the figures with bench/load.py's (same machine, minutes apart): the
+difference is what our labelling code costs above the framework, the part that code
+changes can still take away.
+
+"one-call" is the floor of a label served by one database call (the whole submit and
+next lease in a PL/pgSQL function, say): its CPU per request plus what a label's own
+statements cost Postgres (bench/load.py's Postgres CPU per label less round-trip's) is
+the least such a design could cost. The last line says how much CPU per request the
+machine's cores hold at --rate.
 
 The routes are added in front of the app's own (settings: bench/floor_settings.py); this
 module is both the runner and that URLconf (its `urlpatterns` are built on first use,
@@ -30,7 +36,14 @@ ROUTES = {
     "auth": "DRF APIView with our token check (1 statement)",
     "statements": "plain view, BEGIN + 10 trivial statements + COMMIT",
     "round-trip": "DRF + token check + BEGIN + 9 trivial statements + COMMIT (a label round trip's shape)",
+    "one-call": "DRF + token check + one call of a PL/pgSQL function that runs 9 trivial statements",
 }
+# Created with the bench database, for "one-call".
+NINE_STATEMENTS = (
+    "CREATE FUNCTION floor_nine_statements(x integer) RETURNS integer LANGUAGE plpgsql AS $$ BEGIN "
+    + " ".join(f"PERFORM x + {i};" for i in range(9))
+    + " RETURN x; END $$"
+)
 
 
 def _routes():
@@ -70,8 +83,15 @@ def _routes():
             trivial_statements(9)
             return Response({"ok": True})
 
+    class OneCall(APIView):
+        def get(self, request):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT floor_nine_statements(%s)", [1])
+                cursor.fetchone()
+            return Response({"ok": True})
+
     views = {"hello": hello, "drf": Drf.as_view(), "auth": Auth.as_view(), "statements": statements,
-             "round-trip": RoundTrip.as_view()}
+             "round-trip": RoundTrip.as_view(), "one-call": OneCall.as_view()}
     return [path(f"floor/{name}/", view) for name, view in views.items()] + app
 
 
@@ -86,7 +106,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--annotators", type=int, default=50, help="concurrent keep-alive clients")
     parser.add_argument("--seconds", type=float, default=8.0, help="per measurement (max 60)")
-    parser.add_argument("--rate", type=float, default=300.0, help="paced requests/s for the round-trip route")
+    parser.add_argument("--rate", type=float, default=300.0, help="paced requests/s in the second pass")
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--port", type=int, default=8793)
@@ -139,9 +159,12 @@ def main():
     load.setup_django(args.database)
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
+    from django.db import connection
     from rest_framework.authtoken.models import Token
 
     call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(NINE_STATEMENTS)
     token = Token.objects.create(user=get_user_model().objects.create_user("floor")).key
     os.environ["DJANGO_SETTINGS_MODULE"] = "floor_settings"
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")]))
@@ -149,7 +172,7 @@ def main():
     try:
         print(f"gunicorn {args.workers}x{args.threads} gthread  {args.annotators} keep-alive clients  "
               f"{args.seconds:.0f} s each")
-        runs = [(route, 0.0) for route in ROUTES] + [("round-trip", args.rate)]
+        runs = [(route, 0.0) for route in ROUTES] + [(route, args.rate) for route in ROUTES]
         for route, rate in runs:
             drive(args, token, route, rate)  # warm-up: connections, imports
             meter = load.CpuMeter(server.pid)
@@ -161,6 +184,9 @@ def main():
     finally:
         server.terminate()
         server.wait(timeout=20)
+    cores = len(os.sched_getaffinity(0))
+    print(f"budget     at {args.rate:.0f} req/s, {cores} cores hold {1000 * cores / args.rate:.2f} cpu ms/request "
+          f"(server + postgres + client, all on this machine)")
     print(load.machine_speed(args.database))
     for route, what in ROUTES.items():
         print(f"  {route:<11} {what}")
