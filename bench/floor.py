@@ -10,10 +10,10 @@ difference is what our labelling code costs above the framework, the part that c
 changes can still take away.
 
 "one-call" is the floor of a label served by one database call (the whole submit and
-next lease in a PL/pgSQL function, say): its CPU per request plus what a label's own
-statements cost Postgres (bench/load.py's Postgres CPU per label less round-trip's) is
-the least such a design could cost. The last line says how much CPU per request the
-machine's cores hold at --rate.
+next lease in a PL/pgSQL function, say): its CPU per request plus the work a label's own
+statements give Postgres (bench/label_profile.py prints it: the label's Postgres CPU less
+that of as many trivial round trips) is the least such a design could cost. The last
+line says how much CPU per request the machine's cores hold at --rate.
 
 The routes are added in front of the app's own (settings: bench/floor_settings.py); this
 module is both the runner and that URLconf (its `urlpatterns` are built on first use,

@@ -3,14 +3,18 @@ Django's WSGI handler in this process, one request at a time, on Postgres.
 
     .venv/bin/python bench/label_profile.py --labels 400 [--profile cumulative|tottime]
 
-Prints CPU ms and wall ms per label and the statements per label. With --profile, it
-also prints cProfile's top functions for a second pass. No gunicorn, no threads and no
+Prints CPU ms and wall ms per label and the statements per label, then the Postgres CPU
+per label beside that of as many trivial round trips (BEGIN, "SELECT %s"s, COMMIT) on the
+same connection: the difference is the work a label's own statements give Postgres, which
+no way of sending them takes away (see bench/floor.py's one-call route). With --profile,
+it also prints cProfile's top functions for a second pass. No gunicorn, no threads and no
 competing clients, so the figures hold still from run to run where bench/load.py's
 labels/s drifts with the machine. The project and tokens come from bench/load.py's seed.
 """
 import argparse
 import io
 import json
+import os
 import resource
 import sys
 import time
@@ -74,7 +78,7 @@ def main():
     args = parse_args()
     load.recreate_database(args.database)
     load.setup_django(args.database)
-    from django.db import connection
+    from django.db import connection, transaction
 
     slug, tokens = load.seed(args)
     client = LabelClient(slug)
@@ -94,12 +98,25 @@ def main():
 
     with connection.execute_wrapper(count):
         label_round(1)
+    meter = load.CpuMeter(os.getpid())  # this process counts as the server
     start_wall, start_cpu = time.perf_counter(), cpu_seconds()
     label_round(args.labels)
     wall, cpu = time.perf_counter() - start_wall, cpu_seconds() - start_cpu
+    label_postgres = meter.spent()["postgres"]
     print(f"per label  cpu {1000 * cpu / args.labels:.2f} ms  wall {1000 * wall / args.labels:.2f} ms  "
           f"statements {len(statements)}, plus BEGIN and COMMIT of each transaction  "
           f"({args.labels} labels, one at a time, in-process)")
+
+    meter = load.CpuMeter(os.getpid())
+    for _ in range(args.labels):
+        with transaction.atomic(), connection.cursor() as cursor:
+            for i in range(len(statements)):
+                cursor.execute("SELECT %s", [i])
+                cursor.fetchone()
+    trivial_postgres = meter.spent()["postgres"]
+    print(f"postgres   cpu ms/label {1000 * label_postgres / args.labels:.2f}  as many trivial round trips "
+          f"{1000 * trivial_postgres / args.labels:.2f}  the label's own work "
+          f"{1000 * (label_postgres - trivial_postgres) / args.labels:.2f}")
     print(load.machine_speed(args.database))
     if args.profile:
         import cProfile

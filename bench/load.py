@@ -423,7 +423,8 @@ class CpuMeter:
                 found[pid] = ("client", used)
         return found
 
-    def per_label(self, labels: int) -> str:
+    def spent(self) -> dict[str, float]:
+        """CPU seconds of the server, Postgres and the client since the first reading."""
         # Per process, what it spent since the first reading (all of it, if it started
         # since). One that ended meanwhile is left out: a Postgres backend whose
         # connection reached CONN_MAX_AGE takes its whole lifetime's CPU with it, which
@@ -431,7 +432,10 @@ class CpuMeter:
         spent = {"server": 0.0, "postgres": 0.0, "client": 0.0}
         for pid, (whose, used) in self.read().items():
             spent[whose] += used - self.start.get(pid, (whose, 0.0))[1]
-        spent = {whose: 1000 * seconds / max(labels, 1) for whose, seconds in spent.items()}
+        return spent
+
+    def per_label(self, labels: int) -> str:
+        spent = {whose: 1000 * seconds / max(labels, 1) for whose, seconds in self.spent().items()}
         parts = "  ".join(f"{name} {ms:.2f}" for name, ms in spent.items())
         return f"cpu ms/label  {parts}  total {sum(spent.values()):.2f}"
 
