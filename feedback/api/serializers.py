@@ -2,21 +2,9 @@
 feedback.labelling.models.Label); `shown_order` says what the annotator saw."""
 import copy
 
-from django.db import connection
 from rest_framework import serializers
 
-from feedback.labelling.models import (
-    Assignment,
-    Candidate,
-    CodebookVersion,
-    Label,
-    Project,
-    Prompt,
-    Task,
-    TaskCandidate,
-    TaskKind,
-)
-from feedback.labelling.services.sql import converted, table
+from feedback.labelling.models import CodebookVersion, Label, Project, Prompt, TaskKind
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -54,48 +42,6 @@ class PromptSerializer(serializers.ModelSerializer):
     class Meta:
         model = Prompt
         fields = ["external_id", "messages", "is_chat", "metadata", "split", "created_at", "candidates"]
-
-
-def assignment_payload(assignment: Assignment) -> dict:
-    """What a client needs to label: the prompt, the candidates in the order to show
-    them (each with its canonical position), and how to answer. One plain statement:
-    this is on every label round trip."""
-    link, candidate, task, prompt = map(table, (TaskCandidate, Candidate, Task, Prompt))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'SELECT tc."position", c."text", t."kind", p."external_id", p."messages" FROM {link} tc '
-            f'INNER JOIN {candidate} c ON c."id" = tc."candidate_id" INNER JOIN {task} t ON t."id" = tc."task_id" '
-            f'INNER JOIN {prompt} p ON p."id" = t."prompt_id" WHERE tc."task_id" = %s',
-            [assignment.task_id],
-        )
-        rows = cursor.fetchall()
-    texts = {position: text for position, text, *_ in rows}
-    kind, external_id, messages = rows[0][2:]
-    order = assignment.display_order or sorted(texts)
-    return {
-        "assignment": assignment.pk,
-        "expires_at": assignment.expires_at,
-        "task": {
-            "id": assignment.task_id,
-            "kind": kind,
-            "prompt": {
-                "external_id": external_id,
-                "messages": converted(Prompt._meta.get_field("messages"), messages),
-            },
-        },
-        "candidates": [
-            {"position": pos, "letter": "AB"[pos] if kind == TaskKind.PAIR else None, "text": texts[pos]}
-            for pos in order
-        ],
-        "answer_format": ANSWER_FORMATS[kind],
-    }
-
-
-ANSWER_FORMATS = {
-    TaskKind.PAIR: '{"choice": "A"|"B"|"tie"|"both_bad", "strength": 1|2|3|null}  (A is position 0)',
-    TaskKind.THUMBS: '{"thumbs": {"<position>": "up"|"down", ...}}  one per candidate',
-    TaskKind.RANK: '{"order": [<positions, best first>]}',
-}
 
 
 class AssignmentOutSerializer(serializers.Serializer):

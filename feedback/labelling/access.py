@@ -4,10 +4,9 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 
-from feedback.labelling.models import Project, Role
-from feedback.labelling.selectors import membership_for
+from feedback.labelling.models import Role
+from feedback.labelling.selectors import project_with_membership
 
 ROLE_RANK = {Role.ANNOTATOR: 0, Role.REVIEWER: 1, Role.ADMIN: 2}
 
@@ -20,10 +19,10 @@ def project_view(min_role: str = Role.ANNOTATOR):
         @login_required
         @wraps(view)
         def wrapper(request, slug, *args, **kwargs):
-            project = get_object_or_404(Project, slug=slug)
-            membership = membership_for(request.user, project)
-            if membership is None:
+            found = project_with_membership(request.user, slug)
+            if found is None:
                 raise Http404("No such project.")
+            project, membership = found
             if ROLE_RANK[membership.role] < ROLE_RANK[min_role]:
                 raise PermissionDenied(f"This page is for project {min_role}s.")
             request.membership = membership

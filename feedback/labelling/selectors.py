@@ -3,16 +3,24 @@ from functools import lru_cache
 
 import markdown
 import nh3
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from feedback.labelling.models import (
+    Assignment,
+    Candidate,
     CodebookAcknowledgement,
     CodebookVersion,
     Label,
     Membership,
     Project,
+    Prompt,
     Role,
+    Task,
+    TaskCandidate,
+    TaskKind,
 )
+from feedback.labelling.services.sql import columns, converted, first_row_of, table
 
 
 def membership_for(user, project: Project) -> Membership | None:
@@ -23,6 +31,86 @@ def membership_for(user, project: Project) -> Membership | None:
     if membership is None and user.is_superuser:
         return Membership(user=user, project=project, role=Role.ADMIN)
     return membership
+
+
+def project_with_membership(user, slug: str) -> tuple[Project, Membership] | None:
+    """The project and the user's membership (superusers: an admin one), or None when
+    there is no such project or the user is not a member. Every project page and API
+    call starts here: one plain statement (see services/sql.py)."""
+    row = first_row_of(
+        (Project, Membership),
+        f'SELECT {columns(Project, "p")}, {columns(Membership, "m")} FROM {table(Project)} p '
+        f'LEFT JOIN {table(Membership)} m ON m."project_id" = p."id" AND m."user_id" = %s WHERE p."slug" = %s',
+        [user.pk, slug],
+    )
+    if row is None:
+        return None
+    project, membership = row
+    if membership.pk is None:  # no membership row
+        membership = membership_for(user, project)  # superusers
+        if membership is None:
+            return None
+    membership.project = project
+    return project, membership
+
+
+def assignment_of(user, project: Project, assignment_id: int) -> Assignment | None:
+    """The user's assignment in the project, with its task, or None (another's, or
+    another project's). One plain statement: every submit from the page starts here."""
+    row = first_row_of(
+        (Assignment, Task),
+        f'SELECT {columns(Assignment, "a")}, {columns(Task, "t")} FROM {table(Assignment)} a '
+        f'INNER JOIN {table(Task)} t ON t."id" = a."task_id" '
+        f'WHERE a."id" = %s AND a."annotator_id" = %s AND t."project_id" = %s',
+        [assignment_id, user.pk, project.pk],
+    )
+    if row is None:
+        return None
+    assignment, assignment.task = row
+    return assignment
+
+
+def assignment_payload(assignment: Assignment) -> dict:
+    """What a client needs to label: the prompt, the candidates in the order to show
+    them (each with its canonical position), and how to answer; the labelling page
+    renders the same. One plain statement: this is on every label round trip."""
+    link, candidate, task, prompt = map(table, (TaskCandidate, Candidate, Task, Prompt))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT tc."position", c."text", t."kind", p."external_id", p."messages", p."is_chat" FROM {link} tc '
+            f'INNER JOIN {candidate} c ON c."id" = tc."candidate_id" INNER JOIN {task} t ON t."id" = tc."task_id" '
+            f'INNER JOIN {prompt} p ON p."id" = t."prompt_id" WHERE tc."task_id" = %s',
+            [assignment.task_id],
+        )
+        rows = cursor.fetchall()
+    texts = {position: text for position, text, *_ in rows}
+    kind, external_id, messages, is_chat = rows[0][2:]
+    order = assignment.display_order or sorted(texts)
+    return {
+        "assignment": assignment.pk,
+        "expires_at": assignment.expires_at,
+        "task": {
+            "id": assignment.task_id,
+            "kind": kind,
+            "prompt": {
+                "external_id": external_id,
+                "messages": converted(Prompt._meta.get_field("messages"), messages),
+                "is_chat": converted(Prompt._meta.get_field("is_chat"), is_chat),
+            },
+        },
+        "candidates": [
+            {"position": pos, "letter": "AB"[pos] if kind == TaskKind.PAIR else None, "text": texts[pos]}
+            for pos in order
+        ],
+        "answer_format": ANSWER_FORMATS[kind],
+    }
+
+
+ANSWER_FORMATS = {
+    TaskKind.PAIR: '{"choice": "A"|"B"|"tie"|"both_bad", "strength": 1|2|3|null}  (A is position 0)',
+    TaskKind.THUMBS: '{"thumbs": {"<position>": "up"|"down", ...}}  one per candidate',
+    TaskKind.RANK: '{"order": [<positions, best first>]}',
+}
 
 
 def projects_for(user) -> QuerySet[Project]:

@@ -8,7 +8,7 @@ from feedback.labelling.models import Assignment, AssignmentStatus
 from feedback.labelling.services.assignments import (
     assignment_next,
     assignment_skip,
-    remaining_for,
+    progress_for,
     tasks_release_expired,
 )
 from feedback.labelling.services.labels import Submission, label_submit
@@ -135,11 +135,12 @@ def test_gold_items_are_mixed_in_at_the_project_rate(project, annotators, tasks_
     assert len(regular) == 200
 
 
-def test_remaining_counts_what_is_left_for_this_annotator(project, annotators, tasks_of):
+def test_progress_counts_what_is_done_and_left_for_this_annotator(project, annotators, tasks_of):
     tasks_of("pair", 3)
-    assert remaining_for(project=project, user=annotators[0]) == 3
+    assert progress_for(project=project, user=annotators[0])[1:] == (0, 3)
     answer_pair(assignment_next(project=project, user=annotators[0]), annotators[0])
-    assert remaining_for(project=project, user=annotators[0]) == 2
+    assert progress_for(project=project, user=annotators[0])[1:] == (1, 2)
+    assert progress_for(project=project, user=annotators[1])[1:] == (0, 3)
 
 
 @pytest.mark.postgres

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from feedback.api.serializers import assignment_payload
+from feedback.labelling.selectors import assignment_payload
 from feedback.labelling.models import Assignment, Project, Task
 from feedback.labelling.services.assignments import assignment_next, assignment_skip
 from feedback.labelling.services.imports import import_jsonl

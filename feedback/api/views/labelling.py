@@ -1,5 +1,5 @@
 """Label exactly like the web page: lease the next task, submit, skip."""
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -12,11 +12,9 @@ from feedback.api.serializers import (
     LabelSerializer,
     SubmitResultSerializer,
     SubmitSerializer,
-    assignment_payload,
 )
 from feedback.labelling.errors import CodebookNotAcknowledged
-from feedback.labelling.models import Assignment
-from feedback.labelling.selectors import active_codebook
+from feedback.labelling.selectors import active_codebook, assignment_of, assignment_payload
 from feedback.labelling.services.assignments import assignment_next, assignment_skip
 from feedback.labelling.services.codebooks import codebook_acknowledge, codebook_require_acknowledged
 from feedback.labelling.services.labels import Submission, label_submit, label_submit_and_next
@@ -101,6 +99,8 @@ class SkipTask(APIView):
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     def post(self, request, slug, assignment_id):
         project, _ = project_for(request, slug)
-        assignment = get_object_or_404(Assignment, pk=assignment_id, annotator=request.user, task__project=project)
+        assignment = assignment_of(request.user, project, assignment_id)
+        if assignment is None:
+            raise Http404("No such assignment of yours.")
         assignment = assignment_skip(assignment=assignment, user=request.user)
         return Response({"assignment": assignment.pk, "status": assignment.status})

@@ -16,21 +16,22 @@ This is the hot path of the labelling page and the API: every query here is coun
 import json
 import random
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, F, Q
+from django.db.models import BooleanField, F
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from feedback.labelling.models import Assignment, AssignmentStatus, CodebookVersion, Project, Task
-from feedback.labelling.services.sql import db_datetime, first_row, table
+from feedback.labelling.models import Assignment, AssignmentStatus, CodebookVersion, Label, Project, Task
+from feedback.labelling.services.sql import columns, db_datetime, first_row, first_row_of, table
 
 # How many times one request retries when the task it locked filled up meanwhile.
 PICK_ATTEMPTS = 8
 FINISHED = (AssignmentStatus.DONE, AssignmentStatus.SKIPPED)
 
 # The hot path is plain SQL (see sql.py); the rest stays with the ORM.
-TASK, ASSIGNMENT, CODEBOOK = table(Task), table(Assignment), table(CodebookVersion)
+TASK, ASSIGNMENT, CODEBOOK, LABEL = table(Task), table(Assignment), table(CodebookVersion), table(Label)
 _FINISHED = ", ".join(f"'{status}'" for status in FINISHED)
 
 
@@ -208,17 +209,34 @@ def assignment_skip(*, assignment: Assignment, user, now=None) -> Assignment:
     return assignment
 
 
-def remaining_for(*, project: Project, user, now=None) -> int:
-    """Tasks this annotator could still be given (an estimate: others may fill them first)."""
+class Progress(NamedTuple):
+    codebook: CodebookVersion | None  # the active one
+    done: int  # the annotator's labels in the project
+    remaining: int  # tasks they could still be given (an estimate: others may fill them first)
+
+
+def progress_for(*, project: Project, user, now=None) -> Progress:
+    """What the labelling page shows beside every task, in one plain statement (it is on
+    every label's round trip): the active codebook, and the annotator's labels done and
+    tasks left, open regular tasks and the active codebook's calibration items."""
     now = now or timezone.now()
-    return (
-        _eligible(project, user, now)
-        .filter(
-            Q(is_gold=False, calibration_for__isnull=True, labels_done__lt=project.overlap)
-            | Q(calibration_for__is_active=True)
-        )
-        .count()
+    done = (
+        f'SELECT COUNT(*) FROM {LABEL} l INNER JOIN {TASK} lt ON lt."id" = l."task_id" '
+        f'WHERE l."annotator_id" = %s AND lt."project_id" = %s'
     )
+    remaining = (
+        f'SELECT COUNT(*) FROM {TASK} WHERE {TASK}."project_id" = j."id" AND {TASK}."is_active" AND {_not_mine()} '
+        f'AND ((NOT {TASK}."is_gold" AND {TASK}."calibration_for_id" IS NULL AND {TASK}."labels_done" < j."overlap") '
+        f'OR {TASK}."calibration_for_id" = c."id")'
+    )
+    row = first_row_of(
+        (CodebookVersion,),
+        f'SELECT {columns(CodebookVersion, "c")}, ({done}), ({remaining}) FROM {table(Project)} j '
+        f'LEFT JOIN {CODEBOOK} c ON c."project_id" = j."id" AND c."is_active" WHERE j."id" = %s',
+        [user.pk, project.pk, user.pk, db_datetime(now), project.pk],
+    )
+    codebook, done_count, remaining_count = row
+    return Progress(codebook if codebook.pk is not None else None, done_count, remaining_count)
 
 
 def tasks_release_expired(*, now=None) -> int:

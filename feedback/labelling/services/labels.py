@@ -29,6 +29,7 @@ from feedback.labelling.models import (
 from feedback.labelling.services.assignments import (
     ASSIGNMENT,
     CODEBOOK,
+    LABEL,
     TASK,
     assignment_next,
     live_leases,
@@ -37,7 +38,7 @@ from feedback.labelling.services.assignments import (
 from feedback.labelling.services.codebooks import codebook_require_acknowledged
 from feedback.labelling.services.sql import columns, db_datetime, first_row_of, insert, table
 
-ACKNOWLEDGEMENT, PROMPT, PROJECT, LABEL = table(CodebookAcknowledgement), table(Prompt), table(Project), table(Label)
+ACKNOWLEDGEMENT, PROMPT, PROJECT = table(CodebookAcknowledgement), table(Prompt), table(Project)
 USER = table(get_user_model())
 
 MAX_TIME_SPENT_MS = 24 * 60 * 60 * 1000

@@ -4,7 +4,8 @@ import time
 import uuid
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -12,9 +13,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from feedback.labelling.access import project_view
 from feedback.labelling.errors import CodebookNotAcknowledged, LabellingError
 from feedback.labelling.forms import submission_from_post
-from feedback.labelling.models import Assignment, AssignmentStatus, Label, TaskCandidate
-from feedback.labelling.selectors import active_codebook, render_markdown
-from feedback.labelling.services.assignments import assignment_next, assignment_skip, remaining_for
+from feedback.labelling.models import Assignment, AssignmentStatus, TaskKind
+from feedback.labelling.selectors import assignment_of, assignment_payload, render_markdown
+from feedback.labelling.services.assignments import assignment_next, assignment_skip, progress_for
 from feedback.labelling.services.codebooks import codebook_require_acknowledged
 from feedback.labelling.services.labels import label_submit_and_next
 
@@ -38,35 +39,29 @@ def _to_codebook(request, project, refusal: CodebookNotAcknowledged):
 
 
 def _task_context(request, project, assignment: Assignment | None, *, error: str = "", saved: bool = False):
-    codebook = active_codebook(project)
+    progress = progress_for(project=project, user=request.user)
     context = {
         "project": project,
         "nav": "label",
-        "codebook": codebook,
+        "codebook": progress.codebook,
         "saved": saved,
         "error": error,
-        "done": Label.objects.filter(annotator=request.user, task__project=project).count(),
-        "remaining": remaining_for(project=project, user=request.user),
+        "done": progress.done,
+        "remaining": progress.remaining,
         "assignment": assignment,
     }
     if assignment is None:
         return context
-    task = assignment.task
-    links = {
-        tc.position: tc.candidate
-        for tc in TaskCandidate.objects.filter(task=task).select_related("candidate")
-    }
-    order = assignment.display_order or sorted(links)
-    shown = [
-        {"number": i + 1, "position": pos, "candidate": links[pos], "letter": "AB"[pos] if pos < 2 else ""}
-        for i, pos in enumerate(order)
-    ]
+    # What the API hands a client to label, rendered: one statement for the prompt and
+    # the candidates in the annotator's order.
+    payload = assignment_payload(assignment)
+    task = payload["task"]
     context.update(
         {
-            "task": task,
-            "prompt": task.prompt,
-            "shown": shown,
-            "rank_choices": range(1, len(shown) + 1),
+            "task": {"pk": task["id"], "kind": task["kind"], "kind_label": TaskKind(task["kind"]).label},
+            "prompt": task["prompt"],
+            "shown": [dict(candidate, number=i + 1) for i, candidate in enumerate(payload["candidates"])],
+            "rank_choices": range(1, len(payload["candidates"]) + 1),
             "submission_id": uuid.uuid4(),
             "rendered_at_ms": int(time.time() * 1000),
             "post": request.POST if error else {},
@@ -93,12 +88,10 @@ def label_page(request, project):
 
 
 def _own_assignment(request, project, assignment_id) -> Assignment:
-    return get_object_or_404(
-        Assignment.objects.select_related("task", "task__prompt"),
-        pk=assignment_id,
-        annotator=request.user,
-        task__project=project,
-    )
+    assignment = assignment_of(request.user, project, assignment_id)
+    if assignment is None:
+        raise Http404("No such assignment of yours.")
+    return assignment
 
 
 @require_POST
