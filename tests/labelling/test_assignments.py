@@ -135,12 +135,31 @@ def test_gold_items_are_mixed_in_at_the_project_rate(project, annotators, tasks_
     assert len(regular) == 200
 
 
-def test_progress_counts_what_is_done_and_left_for_this_annotator(project, annotators, tasks_of):
+def test_progress_counts_what_is_done_and_left_for_this_annotator(project, codebook, annotators, tasks_of):
     tasks_of("pair", 3)
-    assert progress_for(project=project, user=annotators[0])[1:] == (0, 3)
+    assert progress_for(project=project, user=annotators[0]) == (codebook, 0, 3)
     answer_pair(assignment_next(project=project, user=annotators[0]), annotators[0])
-    assert progress_for(project=project, user=annotators[0])[1:] == (1, 2)
-    assert progress_for(project=project, user=annotators[1])[1:] == (0, 3)
+    assert progress_for(project=project, user=annotators[0]) == (codebook, 1, 2)
+    assert progress_for(project=project, user=annotators[1]) == (codebook, 0, 3)
+
+
+def test_progress_leaves_out_gold_and_full_tasks_and_counts_the_active_calibration(
+    project, codebook, annotators, admin_user, tasks_of
+):
+    from feedback.labelling.services.codebooks import codebook_publish
+    from feedback.quality.services import calibration_add, gold_mark
+
+    first, second, third, fourth = tasks_of("pair", 4)
+    gold_mark(task=fourth, answer={"choice": "A"})  # gold: served, never counted as left
+    project.overlap = 1
+    project.save()
+    answer_pair(assignment_next(project=project, user=annotators[1]), annotators[1])  # first is full now
+    assert progress_for(project=project, user=annotators[0])[1:] == (0, 2)
+    calibration_add(codebook=codebook, tasks=[second])
+    assert progress_for(project=project, user=annotators[0])[1:] == (0, 3)
+    # A new version carries the calibration item over; the old version's copy no longer counts.
+    v2 = codebook_publish(project=project, text="# Rules v2", author=admin_user)
+    assert progress_for(project=project, user=annotators[0]) == (v2, 0, 3)
 
 
 @pytest.mark.postgres
