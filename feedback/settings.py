@@ -6,6 +6,7 @@ under var/celery, artifacts under var/artifacts. Production sets DATABASE_URL
 DJANGO_ALLOWED_HOSTS; with DEBUG off a missing secret fails at start-up, not later.
 """
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -252,3 +253,75 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Logins and throttles (README "Logins") -----------------------------------------
+# django-axes locks a (username, client address) pair after repeated wrong passwords on
+# the login page and the Django admin; the API throttles minting tokens and failed token
+# authentications. Counts live in the database (axes) and in the cache (DRF).
+
+
+def env_int(name: str, default: int, *, minimum: int = 1) -> int:
+    value = os.environ.get(name, "").strip() or str(default)
+    if not value.isdigit() or int(value) < minimum:
+        raise ImproperlyConfigured(f"{name} is a whole number >= {minimum}, not {value!r}.")
+    return int(value)
+
+
+def env_rate(name: str, default: str) -> str:
+    """A DRF rate, "<count>/<second|minute|hour|day>" (e.g. 20/min)."""
+    value = os.environ.get(name, "").strip() or default
+    count, _, period = value.partition("/")
+    if not count.isdigit() or int(count) < 1 or period not in {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}:
+        raise ImproperlyConfigured(f"{name} is a rate like 20/min (per s, min, hour or day), not {value!r}.")
+    return value
+
+
+INSTALLED_APPS += ["axes", "feedback.logins"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes asks
+AUTHENTICATION_BACKENDS = [
+    "feedback.logins.backends.LockoutBackend",  # refuses locked-out pairs first
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # shared by every web process
+AXES_FAILURE_LIMIT = env_int("FEEDBACK_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("FEEDBACK_LOGIN_COOLOFF_MINUTES", 15))
+# By username AND address: an attacker elsewhere cannot lock a colleague out, and a
+# team behind one office address is not locked out by one person's typos.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts while locked are refused without being counted: the lock ends when the page
+# says it does, however often someone tries.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "feedback.logins.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "feedback.logins.addresses.client_ip"
+AXES_USERNAME_CALLABLE = "feedback.logins.usernames.attempt_username"
+# Reverse proxies in front of gunicorn that append to X-Forwarded-For (0: none, trust
+# REMOTE_ADDR only; DRF's own default, None, would trust whatever a client writes there).
+# One number for axes and DRF (feedback/logins/addresses.py).
+REST_FRAMEWORK["NUM_PROXIES"] = env_int("FEEDBACK_PROXY_COUNT", 0, minimum=0)
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "token": env_rate("FEEDBACK_API_TOKEN_RATE", "10/hour"),
+    "auth_failure": env_rate("FEEDBACK_API_AUTH_FAILURE_RATE", "20/min"),
+}
+
+# The cache the throttles count in. Embedded default: a database table (created by
+# `migrate`), shared by every web process. CACHE_URL=redis://host:6379/1 for Redis,
+# locmem:// for a per-process memory cache (counts then multiply by the processes).
+CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "feedback"}}
+elif CACHE_URL == "locmem://":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif CACHE_URL in {"", "db://"}:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "feedback_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+else:
+    raise ImproperlyConfigured(f"CACHE_URL is redis://..., rediss://..., db:// or locmem://, not {CACHE_URL!r}.")
+# Axes' failures and lockouts are warnings; its info lines (a few per attempt) are noise.
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}
+# --- end of logins and throttles -----------------------------------------------------

@@ -1,15 +1,26 @@
 """Token authentication: DRF's tokens, checked in one plain statement, since it runs on
-every API call (see feedback/labelling/services/sql.py for why the hot path is SQL)."""
+every API call (see feedback/labelling/services/sql.py for why the hot path is SQL).
+Failures are counted per client address and answered 429 past a limit (throttling.py);
+a valid token costs no more than before (no cache round trip)."""
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
+from feedback.api.throttling import count_auth_failure
 from feedback.labelling.services.sql import first_row, table
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
+    def authenticate(self, request):
+        try:
+            return super().authenticate(request)
+        except AuthenticationFailed:
+            # Every kind: unknown token, malformed header, inactive user.
+            count_auth_failure(request)
+            raise
+
     def authenticate_credentials(self, key):
         User = get_user_model()
         user = first_row(

@@ -6,11 +6,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from feedback.api.serializers import TokenSerializer
+from feedback.api.throttling import TokenEndpointThrottle
 
 
 class MyToken(APIView):
     """POST creates a new token for the caller (replacing any old one); DELETE revokes it.
-    Admins manage anyone's tokens in the Django admin."""
+    Admins manage anyone's tokens in the Django admin. Throttled per user (rate "token"):
+    a script cannot churn tokens in a loop."""
+
+    throttle_classes = [TokenEndpointThrottle]
 
     @extend_schema(request=None, responses={201: TokenSerializer})
     def post(self, request):
