@@ -1,8 +1,9 @@
 """The reviewer dashboard's numbers, from one pass over the filtered labels.
 
-Agreement is Krippendorff's alpha (nominal) on comparable values: the pair choice, the
-top-ranked response, each response's thumb. Annotator flags follow the project's
-QualitySettings bounds; annotators with too few labels are shown but never flagged.
+Agreement is per task kind, each with its own unit and level of measurement (see
+feedback.quality.measures): over all the labels, by codebook version, by week and on
+calibration sets. Annotator flags follow the project's QualitySettings bounds; annotators
+with too few labels are shown but never flagged.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -12,9 +13,10 @@ from statistics import median
 from feedback.exports.filters import ExportFilters
 from feedback.labelling.models import Label, Membership, Project, Tier
 from feedback.loop.leaderboard_data import producers_by_task
-from feedback.quality.metrics import agreement_with_others, krippendorff_alpha, percent_agreement
+from feedback.quality.measures import agreement_by_kind, unit_values
+from feedback.quality.metrics import agreement_with_others
 from feedback.quality.models import QualitySettings
-from feedback.quality.reliability import pair_choice, reliability_by_annotator
+from feedback.quality.reliability import reliability_by_annotator
 from feedback.quality.selectors import disputed_tasks
 
 NEXT_TIER = {Tier.TRAINEE: Tier.REGULAR, Tier.REGULAR: Tier.EXPERT}
@@ -38,40 +40,26 @@ class AnnotatorRow:
     suggested_tier: str | None = None
 
 
-def _units(rows, annotators=None) -> tuple[list, list]:
-    """(unit, value) pairs for alpha: thumbs give one unit per (task, response). With
-    `annotators` (a list), the annotator of each pair is appended to it."""
-    units, values = [], []
-    for task_id, kind, answer, *rest in rows:
-        if kind == "thumbs":
-            pairs = [(f"{task_id}:{position}", thumb) for position, thumb in (answer.get("thumbs") or {}).items()]
-        else:
-            value = pair_choice(kind, answer)
-            pairs = [] if value is None else [(str(task_id), value)]
-        for unit, value in pairs:
-            units.append(unit), values.append(value)
-            if annotators is not None:
-                annotators.append(rest[0])
-    return units, values
-
-
 def others_agreement(rows) -> dict:
-    """user id → (share of agreeing pairs with the others on the same items, pairs);
-    `rows`: (task_id, kind, answer, user_id) tuples."""
-    who = []
-    units, values = _units(rows, who)
+    """user id → (share of agreeing pairs with the others on the same units, pairs);
+    `rows`: (task_id, kind, answer, user_id) tuples. The units are the kinds' own (a
+    pair task's choice, a ranked response's place, a response's thumb)."""
+    units, who, values = [], [], []
+    for task_id, kind, answer, user_id in rows:
+        for unit, value in unit_values(task_id, kind, answer):
+            # str: rank places are numbers, the other kinds' values words
+            units.append(unit), who.append(user_id), values.append(str(value))
     return agreement_with_others(units, who, values) if units else {}
-
-
-def agreement(rows) -> dict:
-    units, values = _units(rows)
-    alpha = krippendorff_alpha(units, values) if units else float("nan")
-    return {"alpha": None if alpha != alpha else round(alpha, 3),
-            "percent": None if not units else _nan_none(percent_agreement(units, values)), "labels": len(rows)}
 
 
 def _nan_none(value):
     return None if value != value else round(value, 3)
+
+
+def _by_kind_table(groups: dict, kinds: list) -> list[tuple]:
+    """(group key, [Agreement or None for each of `kinds`]) rows for a table with one
+    column per kind."""
+    return [(key, [figures.get(kind) for kind in kinds]) for key, figures in groups.items()]
 
 
 def _week(moment):
@@ -85,8 +73,7 @@ def dashboard(project: Project, filters: ExportFilters) -> dict:
     labels = filters.apply(Label.objects.filter(task__project=project))
     rows = list(labels.values_list("task_id", "kind", "answer", "annotator_id", "annotator__username", "display_order",
                                    "time_spent_ms", "created_at", "codebook__version", "task__calibration_for__version"))
-    by_kind, by_version, by_week, calibration = defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list)
-    by_week_kind = defaultdict(list)
+    by_version, by_week, calibration = defaultdict(list), defaultdict(list), defaultdict(list)
     per_user = defaultdict(lambda: {"times": [], "thumbs": [0, 0], "first": [0, 0]})
     project_thumbs = [0, 0]
     producers = producers_by_task(project)
@@ -94,8 +81,7 @@ def dashboard(project: Project, filters: ExportFilters) -> dict:
     active = project.codebooks.filter(is_active=True).values_list("version", flat=True).first()
     for task_id, kind, answer, user_id, _, shown, spent, created, version, calibration_for in rows:
         item = (task_id, kind, answer)
-        by_kind[kind].append(item), by_version[version].append(item), by_week[_week(created)].append(item)
-        by_week_kind[(_week(created), kind)].append(item)
+        by_version[version].append(item), by_week[_week(created)].append(item)
         if calibration_for:
             calibration[calibration_for].append(item)
         stats = per_user[user_id]
@@ -137,20 +123,26 @@ def dashboard(project: Project, filters: ExportFilters) -> dict:
         _flag(row, bounds, project_share)
         annotators.append(row)
     annotators.sort(key=lambda r: (-len(r.flags), r.username))
+    by_kind = agreement_by_kind([(t, k, a) for t, k, a, *_ in rows])
+    kinds = list(by_kind)
+    by_version = {version: agreement_by_kind(items) for version, items in sorted(by_version.items())}
+    calibration_by_version = {version: agreement_by_kind(items) for version, items in sorted(calibration.items())}
     return {
-        "overall": agreement([(t, k, a) for t, k, a, *_ in rows]),
-        "by_kind": {kind: agreement(items) for kind, items in sorted(by_kind.items())},
-        "by_version": {version: agreement(items) for version, items in sorted(by_version.items())},
-        "by_week": [(week, agreement(items)) for week, items in sorted(by_week.items())],
-        "by_week_kind": {key: agreement(items)["alpha"] for key, items in by_week_kind.items()},
-        "calibration": agreement(calibration[active]) if calibration.get(active) else None,
-        "calibration_by_version": {version: agreement(items) for version, items in sorted(calibration.items())},
+        "labels": len(rows),
+        "by_kind": by_kind,
+        "kinds": kinds,
+        "by_version": by_version,
+        "by_version_table": _by_kind_table(by_version, kinds),
+        "by_week": [(week, agreement_by_kind(items)) for week, items in sorted(by_week.items())],
+        "calibration": calibration_by_version.get(active),
+        "calibration_by_version": calibration_by_version,
+        "calibration_table": _by_kind_table(calibration_by_version, kinds),
         "active_version": active,
         "annotators": annotators,
         "project_thumbs_up": None if project_share is None else round(project_share, 3),
         "thumbs_by_producer": sorted(((key, up / total, total) for key, (up, total) in thumbs_by_producer.items()),
                                      key=lambda item: -item[1]),
-        "disputed": disputed_tasks(rows),
+        "disputed": disputed_tasks([(t, k, a, shown) for t, k, a, _, _, shown, *_ in rows]),
         "bounds": bounds,
     }
 

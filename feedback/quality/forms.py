@@ -1,13 +1,15 @@
 from django import forms
 
 from feedback.labelling.models import PairChoice, TaskKind
+from feedback.quality.naming import CHOICE_NAMES
 
 
 class AdjudicationForm(forms.Form):
-    """The final answer in canonical positions, one field per task kind."""
+    """The final answer, one field per task kind. Responses are named and numbered as on
+    every reviewer page (canonical position + 1); the answer is stored in positions."""
 
-    choice = forms.ChoiceField(choices=PairChoice.choices, required=False)
-    order = forms.CharField(required=False, help_text="Positions best first, e.g. 2,0,1")
+    choice = forms.ChoiceField(choices=[("", "—")] + [(c, CHOICE_NAMES[c]) for c in PairChoice.values], required=False)
+    order = forms.CharField(required=False, help_text="Response numbers best first, e.g. 3,1,2")
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
     make_gold = forms.BooleanField(required=False, label="Also make this a gold item with this answer")
 
@@ -25,7 +27,7 @@ class AdjudicationForm(forms.Form):
         """Form fields pre-filled from a stored answer (the current final or gold answer)."""
         if not answer:
             return {}
-        return {"choice": answer.get("choice"), "order": ",".join(map(str, answer.get("order") or [])),
+        return {"choice": answer.get("choice"), "order": ",".join(str(p + 1) for p in answer.get("order") or []),
                 **{f"thumb_{position}": thumb for position, thumb in (answer.get("thumbs") or {}).items()}}
 
     def answer(self) -> dict:
@@ -34,7 +36,7 @@ class AdjudicationForm(forms.Form):
             return {"choice": data.get("choice"), "strength": None}
         if kind == TaskKind.RANK:
             try:
-                return {"order": [int(x) for x in (data.get("order") or "").replace(" ", "").split(",") if x != ""]}
+                return {"order": [int(x) - 1 for x in (data.get("order") or "").replace(" ", "").split(",") if x != ""]}
             except ValueError:
                 return {"order": []}
         return {"thumbs": {str(p): data.get(f"thumb_{p}") for p in range(self.task.candidate_count)}}

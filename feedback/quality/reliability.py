@@ -24,7 +24,10 @@ def answer_matches(kind: str, answer: dict, expected: dict) -> bool:
 
 
 def pair_choice(label_kind: str, answer: dict) -> str | None:
-    """A comparable nominal value for agreement: the pair choice or the top-ranked position."""
+    """One value per label, for comparing a label with the others on its task (the
+    majority agreement here, calibration shares): the pair choice, the top-ranked
+    position, or a thumbs label as a whole. The agreement figures (alpha, pairwise
+    agreement) compare the kinds' own units instead: see feedback.quality.measures."""
     if label_kind == TaskKind.PAIR:
         return answer.get("choice")
     if label_kind == TaskKind.RANK:

@@ -3,27 +3,46 @@ how annotators do on them, and a codebook version's calibration set. Each is a f
 number of queries, whatever the number of labels."""
 from collections import Counter, defaultdict
 
-from feedback.labelling.models import CodebookVersion, Label, Project, Task, TaskKind
+from feedback.labelling.models import CodebookVersion, Label, Project, Task, TaskCandidate, TaskKind
 from feedback.quality.models import Adjudication
+from feedback.quality.naming import CHOICE_NAMES, CHOICE_POSITIONS, response_name
 from feedback.quality.reliability import answer_matches, pair_choice
 
-DISPUTABLE = (TaskKind.PAIR, TaskKind.RANK)
+DISPUTABLE = (TaskKind.PAIR, TaskKind.RANK, TaskKind.THUMBS)
+
+
+def _contested(kind: str, answer: dict) -> list[tuple]:
+    """What annotators must agree on for a task not to be disputed: a pair's choice, the
+    response ranked first, each response's thumb."""
+    if kind == TaskKind.PAIR:
+        return [("choice", answer.get("choice"))]
+    if kind == TaskKind.RANK:
+        return [("first", (answer.get("order") or [None])[0])]
+    return sorted((position, thumb) for position, thumb in (answer.get("thumbs") or {}).items())
 
 
 def disputed_tasks(rows, limit: int | None = 10) -> list[dict]:
-    """Pair and rank tasks labelled at least twice and not unanimously, the smallest
-    majority share first. `rows`: (task_id, kind, answer, ...) tuples."""
-    votes = defaultdict(list)
-    for task_id, kind, answer, *_ in rows:
+    """Tasks labelled at least twice and not unanimous, the smallest majority share first
+    (a thumbs task's share is that of its most split response). `rows`: (task_id, kind,
+    answer, display_order) tuples. Each comes with its answers as people read them."""
+    labels = defaultdict(list)
+    for task_id, kind, answer, shown in rows:
         if kind in DISPUTABLE:
-            votes[task_id].append(pair_choice(kind, answer))
+            labels[task_id].append((kind, answer, shown))
     disputed = []
-    for task_id, values in votes.items():
-        counts = Counter(values)
-        if len(values) < 2 or len(counts) < 2:
+    for task_id, given in labels.items():
+        if len(given) < 2:
             continue
-        disputed.append({"task_id": task_id, "labels": len(values),
-                         "majority_share": round(counts.most_common(1)[0][1] / len(values), 3), "answers": dict(counts)})
+        votes = defaultdict(Counter)
+        for kind, answer, _ in given:
+            for key, value in _contested(kind, answer):
+                votes[key][value] += 1
+        if all(len(counts) < 2 for counts in votes.values()):
+            continue
+        share = min(counts.most_common(1)[0][1] / sum(counts.values()) for counts in votes.values())
+        kind = given[0][0]
+        disputed.append({"task_id": task_id, "kind": kind, "labels": len(given), "majority_share": round(share, 3),
+                         "answers": READABLE[kind](given)})
     disputed.sort(key=lambda d: (d["majority_share"], -d["labels"], d["task_id"]))
     disputed = disputed if limit is None else disputed[:limit]
     adjudicated = set(Adjudication.objects.filter(task_id__in=[d["task_id"] for d in disputed])
@@ -33,23 +52,68 @@ def disputed_tasks(rows, limit: int | None = 10) -> list[dict]:
     return disputed
 
 
+def _pair_answers(given) -> list[str]:
+    """"Response 1 ×2 (seen first by 1)": how many chose it, and how many of them had it
+    shown first (a hint of position bias)."""
+    chosen, first = Counter(), Counter()
+    for _, answer, shown in given:
+        choice = answer.get("choice")
+        chosen[choice] += 1
+        first[choice] += bool(shown) and CHOICE_POSITIONS.get(choice) == shown[0]
+    order = list(CHOICE_NAMES)
+    return [f"{CHOICE_NAMES[choice]} ×{n}" + (f" (seen first by {first[choice]})" if choice in CHOICE_POSITIONS else "")
+            for choice, n in sorted(chosen.items(), key=lambda kv: (-kv[1], order.index(kv[0])))]
+
+
+def _rank_answers(given) -> list[str]:
+    """"2 > 1 > 3 ×2": each distinct ranking, best first, in response numbers."""
+    orders = Counter(tuple(answer.get("order") or []) for _, answer, _ in given)
+    return [" > ".join(str(position + 1) for position in order) + f" ×{n}"
+            for order, n in sorted(orders.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def _thumbs_answers(given) -> list[str]:
+    """"Response 1: 2 up · 1 down", for each response."""
+    up, down = Counter(), Counter()
+    for _, answer, _ in given:
+        for position, thumb in (answer.get("thumbs") or {}).items():
+            (up if thumb == "up" else down)[int(position)] += 1
+    return [f"{response_name(position)}: {up[position]} up · {down[position]} down"
+            for position in sorted(up.keys() | down.keys())]
+
+
+READABLE = {TaskKind.PAIR: _pair_answers, TaskKind.RANK: _rank_answers, TaskKind.THUMBS: _thumbs_answers}
+
+
 def adjudication_queue(project: Project, *, open_only: bool = True, limit: int = 100) -> list[dict]:
     """Disputed tasks of the project (those without a final answer when `open_only`),
-    each with its prompt's first words. Three queries."""
+    each with its prompt's first words and its responses' (see describe_disputes)."""
     rows = Label.objects.filter(task__project=project, kind__in=DISPUTABLE, task__labels_done__gte=2).values_list(
-        "task_id", "kind", "answer")
+        "task_id", "kind", "answer", "display_order")
     disputed = [d for d in disputed_tasks(rows.iterator(chunk_size=5000), limit=None)
                 if not (open_only and d["adjudicated"])][:limit]
-    tasks = Task.objects.filter(pk__in=[d["task_id"] for d in disputed]).select_related("prompt")
-    by_id = {task.pk: task for task in tasks}
+    return describe_disputes(disputed)
+
+
+def describe_disputes(disputed: list[dict]) -> list[dict]:
+    """Adds each disputed task's prompt ("prompt", its first words) and responses
+    ("responses": [(number, first words)], numbered as on every reviewer page). Two queries."""
+    ids = [d["task_id"] for d in disputed]
+    prompts = dict(Task.objects.filter(pk__in=ids).values_list("pk", "prompt__messages"))
+    responses = defaultdict(list)
+    for task_id, position, text in TaskCandidate.objects.filter(task_id__in=ids).order_by("task_id", "position").values_list(
+            "task_id", "position", "candidate__text"):
+        responses[task_id].append((position + 1, _excerpt(text, 80)))
     for item in disputed:
-        task = by_id[item["task_id"]]
-        item["kind"], item["prompt"] = task.kind, _first_words(task.prompt.messages)
+        item["prompt"], item["responses"] = _first_words(prompts[item["task_id"]]), responses[item["task_id"]]
     return disputed
 
 
 def _first_words(messages, length: int = 90) -> str:
-    text = next((m.get("content", "") for m in messages if m.get("role") == "user"), "")
+    return _excerpt(next((m.get("content", "") for m in messages if m.get("role") == "user"), ""), length)
+
+
+def _excerpt(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 

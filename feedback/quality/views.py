@@ -50,11 +50,9 @@ def dashboard_page(request, project):
     filters = _filters(request)
     data = dashboard(project, filters)
     weeks = data["by_week"]
-    series = [Series("alpha, all", [(i, w["alpha"]) for i, (_, w) in enumerate(weeks)]),
-              Series("pairwise agreement", [(i, w["percent"]) for i, (_, w) in enumerate(weeks)])]
-    if len(data["by_kind"]) > 1:
-        series += [Series(f"alpha, {kind}", [(i, data["by_week_kind"].get((week, kind))) for i, (week, _) in enumerate(weeks)])
-                   for kind in data["by_kind"]]
+    # One line per task kind: their alphas measure different things (see quality.measures).
+    series = [Series(f"alpha, {kind}", [(i, figures[kind].alpha if kind in figures else None)
+                                        for i, (_, figures) in enumerate(weeks)]) for kind in data["kinds"]]
     lowest = min([0.0] + [y for s in series for _, y in s.points if y is not None])
     chart = line_chart(
         series, title="Agreement by week", x_label="week", y_range=(lowest, 1.0),

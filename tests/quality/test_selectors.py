@@ -1,7 +1,7 @@
 """The review pages' reads: the adjudication queue, gold items, the calibration set."""
 import pytest
 
-from feedback.labelling.models import Task
+from feedback.labelling.models import Label, Task
 from feedback.labelling.services.imports import import_jsonl
 from feedback.quality.selectors import adjudication_queue, calibration_items, gold_items
 from feedback.quality.services import adjudicate, calibration_add, gold_mark
@@ -21,7 +21,7 @@ def tasks(project):
     return list(Task.objects.filter(project=project).order_by("id"))
 
 
-def test_the_queue_holds_disputed_pair_and_rank_tasks_smallest_majority_first(tasks, annotators, codebook, admin_user):
+def test_the_queue_holds_disputed_tasks_of_each_kind_smallest_majority_first(tasks, annotators, codebook, admin_user):
     split, close, unanimous, rank, thumbs = tasks
     for user, answer in zip(annotators, [A, B, B]):
         make_label(close, user, codebook, answer)
@@ -34,14 +34,44 @@ def test_the_queue_holds_disputed_pair_and_rank_tasks_smallest_majority_first(ta
         make_label(rank, user, codebook, {"order": order})
 
     queue = adjudication_queue(tasks[0].project)
-    assert [d["task_id"] for d in queue] == [split.pk, close.pk, rank.pk]
-    assert queue[0]["majority_share"] == 0.5 and queue[1]["answers"] == {"A": 1, "B": 2}
-    assert queue[2]["kind"] == "rank" and queue[0]["prompt"] == "Selector question 0?"
+    assert [d["task_id"] for d in queue] == [split.pk, close.pk, rank.pk, thumbs.pk]
+    assert queue[0]["majority_share"] == 0.5 and queue[0]["prompt"] == "Selector question 0?"
+    # make_label shows the responses in their own order: Response 1 (A) first
+    assert queue[1]["answers"] == ["Response 2 ×2 (seen first by 0)", "Response 1 ×1 (seen first by 1)"]
+    assert queue[1]["responses"] == [(1, "one 1"), (2, "two 1")]
+    assert queue[2]["kind"] == "rank" and queue[2]["answers"] == ["1 > 2 > 3 ×1", "1 > 3 > 2 ×1", "3 > 2 > 1 ×1"]
+    assert queue[2]["responses"] == [(1, "one 3"), (2, "two 3"), (3, "three 3")]
+    assert queue[3]["answers"] == ["Response 1: 3 up · 0 down", "Response 2: 2 up · 1 down"]
+    assert queue[3]["majority_share"] == pytest.approx(0.667)  # its most split response's
 
     adjudicate(task=split, reviewer=admin_user, answer=A)
-    assert [d["task_id"] for d in adjudication_queue(tasks[0].project)] == [close.pk, rank.pk]
+    assert [d["task_id"] for d in adjudication_queue(tasks[0].project)] == [close.pk, rank.pk, thumbs.pk]
     everything = adjudication_queue(tasks[0].project, open_only=False)
     assert [(d["task_id"], d["adjudicated"]) for d in everything][:2] == [(split.pk, True), (close.pk, False)]
+
+
+def test_seen_first_counts_the_order_each_annotator_was_shown(tasks, annotators, codebook):
+    split = tasks[0]
+    for user, answer, shown in zip(annotators, [A, A, B], [[1, 0], [0, 1], [1, 0]]):
+        label = make_label(split, user, codebook, answer)
+        Label.objects.filter(pk=label.pk).update(display_order=shown)
+    (item,) = adjudication_queue(split.project)
+    assert item["answers"] == ["Response 1 ×2 (seen first by 1)", "Response 2 ×1 (seen first by 1)"]
+
+
+def test_the_queue_costs_the_same_queries_whatever_its_length(tasks, annotators, codebook):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts, project = [], tasks[0].project
+    for task in tasks[:3]:
+        for user, answer in zip(annotators, [A, B]):
+            make_label(task, user, codebook, answer)
+        with CaptureQueriesContext(connection) as queries:
+            queue = adjudication_queue(project)
+        counts.append(len(queries))
+        assert all(item["responses"] and item["prompt"] for item in queue)
+    assert len(queue) == 3 and counts == [4, 4, 4]  # labels, adjudications, prompts, responses
 
 
 def test_gold_items_count_the_labels_that_match(tasks, annotators, codebook):

@@ -96,7 +96,7 @@ def test_dashboard_date_window_includes_its_last_day(client, project, annotators
     today = timezone.localdate().isoformat()
     client.force_login(reviewer)
     page = client.get(reverse("quality:dashboard", args=[project.slug]), {"since": today, "until": today}).content.decode()
-    assert 'data-testid="alpha"' in page and "No labels in this selection" not in page
+    assert 'data-testid="alpha-pair"' in page and "No labels in this selection" not in page
     assert f'value="{today}" aria-label="Until"' in page
 
 
@@ -109,3 +109,17 @@ def test_only_admins_apply_a_tier(client, project, annotators, reviewer, admin_u
     client.force_login(admin_user)
     assert client.post(tier, {"tier": "expert"}).status_code == 302
     assert Membership.objects.get(project=project, user=annotators[0]).tier == "expert"
+
+
+def test_a_rank_final_answer_is_given_in_response_numbers(client, project, tasks_of, reviewer):
+    (task,) = tasks_of("rank", 1)
+    adjudicate = reverse("quality:adjudicate", args=[project.slug, task.pk])
+    client.force_login(reviewer)
+    page = client.get(adjudicate).content.decode()
+    assert "Response 1</span>" in page and "Response 3</span>" in page and "Response 0" not in page
+    assert client.post(adjudicate, {"order": "3, 1, 2"}).status_code == 302
+    assert Adjudication.objects.get(task=task).answer == {"order": [2, 0, 1]}
+    page = client.get(adjudicate).content.decode()
+    assert 'value="3,1,2"' in page and "Current: <span class=\"mono\">3 &gt; 1 &gt; 2</span>" in page
+    assert client.post(adjudicate, {"order": "0,1,2"}).status_code == 400  # there is no Response 0
+    assert Adjudication.objects.get(task=task).answer == {"order": [2, 0, 1]}
