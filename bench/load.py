@@ -248,7 +248,8 @@ class Annotator(threading.Thread):
             return {f"thumb_{i}": self.rng.choice(["up", "down"]) for i in range(count)}
         order = list(range(1, count + 1))
         self.rng.shuffle(order)
-        return {f"rank_{i}": r for i, r in enumerate(order)}
+        # keep_shown_order: what the page sends once the annotator has ranked.
+        return {**{f"rank_{i}": r for i, r in enumerate(order)}, "keep_shown_order": "1"}
 
     def run(self):
         if self.args.via == "api":
@@ -314,6 +315,11 @@ class ApiAnnotator(Annotator):
         self.rng.shuffle(order)
         return {"order": order}
 
+    @staticmethod
+    def confirms(task, answer) -> dict:
+        """A ranking that is the order shown must say the annotator kept it on purpose."""
+        return {"keep_shown_order": True} if answer.get("order") == [c["position"] for c in task["candidates"]] else {}
+
     def run(self):
         conn = http.client.HTTPConnection("127.0.0.1", self.args.port, timeout=30)
         base = f"/api/v1/projects/{self.slug}"
@@ -324,8 +330,9 @@ class ApiAnnotator(Annotator):
                 time.sleep(max(0.0, next_at - time.monotonic()))
                 next_at += self.interval
             submission_id, sent_at = str(uuid.uuid4()), time.monotonic()
-            payload = {"answer": self.api_answer(task), "submission_id": submission_id,
-                       "time_spent_ms": self.rng.randint(500, 9000)}
+            answer = self.api_answer(task)
+            payload = {"answer": answer, "submission_id": submission_id,
+                       "time_spent_ms": self.rng.randint(500, 9000), **self.confirms(task, answer)}
             url = f"{base}/assignments/{task['assignment']}/submit/?next=true"
             try:
                 status, body = self.call(conn, "POST", url, payload)

@@ -35,6 +35,13 @@ class InvalidAnswer(LabellingError):
     status_code = 400
 
 
+class SubmissionIdReused(LabellingError):
+    """The submission id already stored another assignment's label: a client bug (an id
+    kept from an earlier task) that must not pass for a saved label."""
+
+    status_code = 409
+
+
 class ImportRejected(LabellingError):
     """A bad import file: nothing was written. `errors` holds (line number, reason)."""
 

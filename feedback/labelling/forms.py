@@ -23,10 +23,14 @@ def answer_from_post(kind: str, n_candidates: int, post) -> dict:
             raise InvalidAnswer("Give every response a thumbs up or down.")
         return {"thumbs": thumbs}
     if kind == TaskKind.RANK:
+        # The page's rank selects start blank: a rank is given, never pre-filled.
+        given = {pos: post.get(f"rank_{pos}", "") for pos in range(n_candidates)}
+        if not all(given.values()):
+            raise InvalidAnswer("Give every response a rank (1 is the best) before submitting.")
         try:
-            ranks = {pos: int(post.get(f"rank_{pos}", "")) for pos in range(n_candidates)}
+            ranks = {pos: int(value) for pos, value in given.items()}
         except ValueError:
-            raise InvalidAnswer("Give every response a rank.") from None
+            raise InvalidAnswer(f"A rank is a number from 1 to {n_candidates}.") from None
         if sorted(ranks.values()) != list(range(1, n_candidates + 1)):
             raise InvalidAnswer(f"Use each rank from 1 to {n_candidates} exactly once.")
         return {"order": sorted(ranks, key=ranks.get)}
@@ -66,6 +70,10 @@ def submission_from_post(*, kind: str, n_candidates: int, post) -> Submission:
         rewrite=post.get("rewrite", ""),
         comment=post.get("comment", ""),
         codebook_version=codebook_version,
+        # Set by the page once the annotator ranked (moved, typed, dragged, chose the
+        # selects, or pressed k); without JavaScript the selects start blank and must
+        # each be chosen, and a <noscript> field sends it (see partials/task.html).
+        keep_shown_order=post.get("keep_shown_order") == "1",
     )
 
 

@@ -109,7 +109,8 @@ def assignment_payload(assignment: Assignment) -> dict:
 ANSWER_FORMATS = {
     TaskKind.PAIR: '{"choice": "A"|"B"|"tie"|"both_bad", "strength": 1|2|3|null}  (A is position 0)',
     TaskKind.THUMBS: '{"thumbs": {"<position>": "up"|"down", ...}}  one per candidate',
-    TaskKind.RANK: '{"order": [<positions, best first>]}',
+    TaskKind.RANK: ('{"order": [<positions, best first>]}  an order equal to the shown one also needs '
+                    '"keep_shown_order": true in the submit body'),
 }
 
 

@@ -11,6 +11,20 @@
   const cards = () => Array.from(form()?.querySelectorAll(".candidate") || []);
   const isTyping = (el) => el && (el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && el.type === "text") || el.tagName === "SELECT");
 
+  // Why Enter sent nothing: what is still to do, in the keys that do it.
+  const STILL_TO_DO = {
+    pair: "Nothing was sent: choose a response first (1 or ← the left one, 2 or → the right one), 0 for a tie, or b if both are bad.",
+    thumbs: "Nothing was sent: give every response a thumbs up (u) or down (d) first; 1–9 or ↑/↓ pick the response.",
+    rank: "Nothing was sent: rank the responses first (type their numbers best-first, drag them, or move one with ↑/↓), or press k to keep the order shown as your ranking.",
+  };
+
+  function say(text) {
+    const box = document.querySelector("[data-testid=task-message]");
+    if (!box) return;
+    box.textContent = text;
+    box.hidden = !text;
+  }
+
   function highlight(index) {
     const all = cards();
     if (!all.length || form().dataset.kind === "pair") return;  // pair: the choice is the highlight
@@ -19,42 +33,77 @@
     all[focusIndex].scrollIntoView({ block: "nearest", behavior: "smooth" });
   }
 
+  function check(input) {
+    if (!input) return;
+    input.checked = true;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
   function choose(value) {
-    const input = form().querySelector(`input[name=choice][value="${value}"]`);
-    if (input) { input.checked = true; input.dispatchEvent(new Event("change", { bubbles: true })); }
+    check(form().querySelector(`input[name=choice][value="${value}"]`));
   }
 
   function choosePairSide(side) {
     // side 0 = left/first shown, 1 = right/second shown; values are canonical letters.
-    const radios = form().querySelectorAll(".candidates.pair input[name=choice]");
-    if (radios[side]) { radios[side].checked = true; radios[side].dispatchEvent(new Event("change", { bubbles: true })); }
+    check(form().querySelectorAll(".candidates.pair input[name=choice]")[side]);
+  }
+
+  function strength(step) {
+    // "How much better?": ↑ one step more (slightly → clearly → much), ↓ one less (to none).
+    const select = form().querySelector("select[name=strength]");
+    if (!select) return;
+    select.selectedIndex = Math.max(0, Math.min(select.options.length - 1, select.selectedIndex + step));
+    select.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
   function thumb(value) {
     const card = cards()[focusIndex];
     if (!card) return;
-    const input = card.querySelector(`input[value="${value}"]`);
-    input.checked = true;
-    input.dispatchEvent(new Event("change", { bubbles: true }));
+    check(card.querySelector(`input[value="${value}"]`));
     const next = cards().findIndex((c, i) => i > focusIndex && !c.querySelector("input:checked"));
     highlight(next === -1 ? focusIndex : next);
   }
 
-  // Rank: the list order is the ranking; keep the no-JS selects in step with it.
-  function syncRankSelects() {
+  // Rank. Until the annotator ranks, the selects stay blank (so the form cannot be sent)
+  // and the "ranked" field is empty: an untouched list is never taken for a ranking.
+  // Once they move, type, drag, choose a select or press k, the list order is the
+  // ranking and the selects follow it.
+  const rankedField = () => form()?.querySelector("input[name=keep_shown_order]");
+
+  function markRanked() {
+    const field = rankedField();
+    if (field) field.value = "1";
+    form().classList.add("ranked");
     cards().forEach((item, i) => {
       const select = item.querySelector("select");
       if (select) select.value = String(i + 1);
     });
+    say("");
+  }
+
+  function startRankOver() {
+    const list = document.getElementById("rank-list");
+    typedOrder = [];
+    cards()
+      .sort((a, b) => Number(a.dataset.number) - Number(b.dataset.number))
+      .forEach((el) => { el.classList.remove("typed"); list.appendChild(el); });
+    cards().forEach((item) => { item.querySelector("select").value = ""; });
+    rankedField().value = "";
+    form().classList.remove("ranked");
+    highlight(0);
+  }
+
+  function moveItem(from, to) {
+    const list = document.getElementById("rank-list");
+    const items = cards();
+    if (!list || to < 0 || to >= items.length || from === to) return false;
+    list.insertBefore(items[from], to > from ? items[to].nextSibling : items[to]);
+    return true;
   }
 
   function moveRank(from, to) {
-    const list = document.getElementById("rank-list");
-    const items = cards();
-    if (!list || to < 0 || to >= items.length || from === to) return;
-    const node = items[from];
-    list.insertBefore(node, to > from ? items[to].nextSibling : items[to]);
-    syncRankSelects();
+    if (!moveItem(from, to)) return;
+    markRanked();
     highlight(to);
   }
 
@@ -67,33 +116,57 @@
     const rest = items.filter((el) => !typedOrder.includes(Number(el.dataset.number)));
     typedOrder.map(byNumber).concat(rest).forEach((el) => list.appendChild(el));
     items.forEach((el) => el.classList.toggle("typed", typedOrder.includes(Number(el.dataset.number))));
-    syncRankSelects();
+    markRanked();
     highlight(typedOrder.length - 1);
   }
 
-  function setupDrag() {
+  function setupRank() {
     const list = document.getElementById("rank-list");
     if (!list) return;
+    form().querySelector("[data-action=keep-order]")?.removeAttribute("hidden");
+    const selects = cards().map((item) => item.querySelector("select"));
+    if (selects.every((select) => select.value)) {
+      // Shown again after a refusal, with the ranks they had chosen: list them so.
+      cards()
+        .sort((a, b) => Number(a.querySelector("select").value) - Number(b.querySelector("select").value))
+        .forEach((el) => list.appendChild(el));
+      markRanked();
+    } else {
+      rankedField().value = "";
+    }
     let dragged = null;
+    let moved = false;
     list.addEventListener("dragstart", (e) => {
       dragged = e.target.closest(".rank-item");
+      moved = false;
       dragged?.classList.add("dragging");
       e.dataTransfer.effectAllowed = "move";
     });
-    list.addEventListener("dragend", () => { dragged?.classList.remove("dragging"); dragged = null; syncRankSelects(); });
+    list.addEventListener("dragend", () => {
+      dragged?.classList.remove("dragging");
+      dragged = null;
+      if (moved) markRanked();
+    });
     list.addEventListener("dragover", (e) => {
       e.preventDefault();
       const over = e.target.closest(".rank-item");
       if (!dragged || !over || over === dragged) return;
       const box = over.getBoundingClientRect();
-      list.insertBefore(dragged, e.clientY > box.top + box.height / 2 ? over.nextSibling : over);
+      const before = e.clientY > box.top + box.height / 2 ? over.nextSibling : over;
+      if (before !== dragged && before !== dragged.nextSibling) {
+        list.insertBefore(dragged, before);
+        moved = true;
+      }
     });
-    // A changed select moves its item to that place, so both controls agree.
+    // A chosen select moves its item to that place, so both controls agree; choosing is
+    // ranking, even where the item already stood there.
     list.addEventListener("change", (e) => {
-      if (e.target.tagName !== "SELECT") return;
-      const items = cards();
-      const from = items.indexOf(e.target.closest(".rank-item"));
-      moveRank(from, Number(e.target.value) - 1);
+      if (e.target.tagName !== "SELECT" || !e.target.value) return;
+      const item = e.target.closest(".rank-item");
+      const to = Number(e.target.value) - 1;
+      moveItem(cards().indexOf(item), to);
+      markRanked();
+      highlight(cards().indexOf(item));
     });
   }
 
@@ -101,15 +174,28 @@
     document.body.classList.toggle("codebook-hidden");
   }
 
+  // Enter (and the Submit button): send only a complete answer, else say what is missing.
+  function submitOrExplain(f) {
+    if (!f.checkValidity()) {
+      say(STILL_TO_DO[f.dataset.kind] || "Nothing was sent: answer every part of the task first.");
+      return;
+    }
+    f.requestSubmit(f.querySelector("button[data-testid=submit]"));
+  }
+
   function init() {
     shownAt = performance.now();
     typedOrder = [];
+    focusIndex = 0;
     if (!form()) return;
     highlight(0);
-    setupDrag();
-    syncRankSelects();
+    setupRank();
     const rewrite = form().querySelector("details.rewrite");
-    rewrite?.addEventListener("toggle", () => { if (rewrite.open) rewrite.querySelector("textarea").focus(); });
+    // Opened from its summary (a click): into the text box. Not when r opened it: r has
+    // focused the box already, and this event comes later, maybe after Escape left it.
+    rewrite?.addEventListener("toggle", () => {
+      if (rewrite.open && document.activeElement === rewrite.querySelector("summary")) rewrite.querySelector("textarea").focus();
+    });
   }
 
   // Time on task: measured here, written just before the form is serialized.
@@ -123,6 +209,13 @@
       if (!e.detail.parameters.set) e.detail.parameters["time_spent_ms"] = String(Math.round(performance.now() - shownAt));
     }
   });
+  // A click on Submit with something missing: our message in place of the browser's bubble.
+  document.addEventListener("invalid", (e) => {
+    const f = form();
+    if (!f || !f.contains(e.target)) return;
+    e.preventDefault();
+    say(STILL_TO_DO[f.dataset.kind] || "Nothing was sent: answer every part of the task first.");
+  }, true);
 
   document.addEventListener("keydown", (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
@@ -139,9 +232,11 @@
     let handled = true;
     if (e.key === "Enter") {
       if (document.activeElement?.tagName === "BUTTON" && document.activeElement.form === f) return; // native
-      f.requestSubmit(f.querySelector("button[data-testid=submit]"));
+      submitOrExplain(f);
     } else if (e.key === "s") {
-      f.requestSubmit(f.querySelector("button[data-action=skip]"));
+      // Exactly the Skip button: a click posts to its own URL (htmx: its hx-post), skips
+      // the form's validation (formnovalidate) and sends no answer.
+      f.querySelector("button[data-action=skip]").click();
     } else if (e.key === "r") {
       const details = f.querySelector("details.rewrite");
       details.open = true;
@@ -154,6 +249,8 @@
       choose("tie");
     } else if (kind === "pair" && e.key === "b") {
       choose("both_bad");
+    } else if (kind === "pair" && (e.key === "ArrowUp" || e.key === "ArrowDown")) {
+      strength(e.key === "ArrowUp" ? 1 : -1);
     } else if (kind === "thumbs" && (e.key === "u" || e.key === "d")) {
       thumb(e.key === "u" ? "up" : "down");
     } else if (kind === "thumbs" && n >= 1 && n <= 9) {
@@ -163,8 +260,9 @@
     } else if (kind === "rank" && n >= 1 && n <= 9) {
       typeRank(n);
     } else if (kind === "rank" && e.key === "Backspace") {
-      typedOrder = [];
-      cards().forEach((el) => el.classList.remove("typed"));
+      startRankOver();
+    } else if (kind === "rank" && e.key === "k") {
+      markRanked();
     } else if (kind === "rank" && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
       moveRank(focusIndex, focusIndex + (e.key === "ArrowDown" ? 1 : -1));
     } else {
@@ -178,6 +276,7 @@
     const action = e.target.closest("[data-action]")?.dataset.action;
     if (action === "toggle-codebook") toggleCodebook();
     if (action === "shortcuts") document.getElementById("shortcuts")?.showModal();
+    if (action === "keep-order" && form()) markRanked();
     const card = e.target.closest(".candidate");
     if (card && form()?.contains(card)) highlight(cards().indexOf(card));
   });

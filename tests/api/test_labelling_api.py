@@ -22,7 +22,7 @@ def test_next_submit_next_until_done(api_as, annotators, project, tasks_of):
     task = api.post(f"/api/v1/projects/{project.slug}/next/").json()
     assert task["task"]["kind"] == "rank" and len(task["candidates"]) == 3
     shown = [c["position"] for c in task["candidates"]]
-    response = submit(api, project.slug, task["assignment"], {"order": shown})
+    response = submit(api, project.slug, task["assignment"], {"order": shown}, keep_shown_order=True)
     assert response.status_code == 201
     body = response.json()
     assert body["label"]["answer"] == {"order": shown}
@@ -30,7 +30,7 @@ def test_next_submit_next_until_done(api_as, annotators, project, tasks_of):
     assert body["label"]["codebook_version"] == 1
     second = body["next"]
     assert second["assignment"] != task["assignment"]
-    body = submit(api, project.slug, second["assignment"], {"order": [0, 1, 2]}).json()
+    body = submit(api, project.slug, second["assignment"], {"order": [0, 1, 2]}, keep_shown_order=True).json()
     assert body["next"] is None
     assert api.post(f"/api/v1/projects/{project.slug}/next/").status_code == 204
 
@@ -57,6 +57,45 @@ def test_bad_answers_are_400_with_a_message(api_as, annotators, project, tasks_o
     task = api.post(f"/api/v1/projects/{project.slug}/next/").json()
     response = submit(api, project.slug, task["assignment"], answer)
     assert response.status_code == 400 and message in response.json()["detail"]
+
+
+@pytest.mark.parametrize("order", [[0, "1", 2], [None, 1, 2], [[0], 1, 2], [0, True, 2], [0, 1.0, 2], [0, 1, 2**70]])
+def test_unorderable_ranks_are_400_with_a_message(api_as, annotators, project, tasks_of, order):
+    tasks_of("rank", 1)
+    api = api_as(annotators[0])
+    task = api.post(f"/api/v1/projects/{project.slug}/next/").json()
+    response = submit(api, project.slug, task["assignment"], {"order": order})
+    assert response.status_code == 400 and '"order" lists the positions 0 to 2' in response.json()["detail"]
+    assert not Label.objects.exists()
+
+
+def test_an_untouched_rank_needs_keep_shown_order(api_as, annotators, project, tasks_of):
+    tasks_of("rank", 1)
+    api = api_as(annotators[0])
+    task = api.post(f"/api/v1/projects/{project.slug}/next/").json()
+    shown = [c["position"] for c in task["candidates"]]
+    assert "keep_shown_order" in task["answer_format"]
+    refused = submit(api, project.slug, task["assignment"], {"order": shown})
+    assert refused.status_code == 400 and '"keep_shown_order": true' in refused.json()["detail"]
+    assert not Label.objects.exists()
+    assert Assignment.objects.get(pk=task["assignment"]).status == "leased"
+    kept = submit(api, project.slug, task["assignment"], {"order": shown}, keep_shown_order=True)
+    assert kept.status_code == 201 and kept.json()["label"]["answer"] == {"order": shown}
+
+
+def test_a_submission_id_reused_for_another_assignment_is_409(api_as, annotators, project, tasks_of):
+    project.gold_rate = 0
+    project.save()
+    tasks_of("pair", 2)
+    api, sid = api_as(annotators[0]), uuid.uuid4()
+    first = api.post(f"/api/v1/projects/{project.slug}/next/").json()
+    second = submit(api, project.slug, first["assignment"], {"choice": "A"}, sid).json()["next"]
+    reused = submit(api, project.slug, second["assignment"], {"choice": "B"}, sid)
+    assert reused.status_code == 409 and "already used for another task" in reused.json()["detail"]
+    assert Assignment.objects.get(pk=second["assignment"]).status == "leased" and Label.objects.count() == 1
+    assert submit(api, project.slug, first["assignment"], {"choice": "A"}, sid).status_code == 200  # a retry
+    assert submit(api, project.slug, second["assignment"], {"choice": "B"}).status_code == 201  # a fresh id
+    assert Label.objects.count() == 2
 
 
 def test_malformed_bodies_are_400_not_500(api_as, annotators, project, tasks_of):

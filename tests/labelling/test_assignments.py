@@ -143,18 +143,60 @@ def test_progress_counts_what_is_done_and_left_for_this_annotator(project, codeb
     assert progress_for(project=project, user=annotators[1]) == (codebook, 0, 3)
 
 
-def test_progress_leaves_out_gold_and_full_tasks_and_counts_the_active_calibration(
-    project, codebook, annotators, admin_user, tasks_of
-):
-    from feedback.labelling.services.codebooks import codebook_publish
-    from feedback.quality.services import calibration_add, gold_mark
+def _drain(project, user) -> int:
+    """How many tasks the page can still give `user`: lease and skip until it has none."""
+    given = 0
+    while (assignment := assignment_next(project=project, user=user)) is not None:
+        assignment_skip(assignment=assignment, user=user)
+        given += 1
+        assert given < 100
+    return given
 
-    first, second, third, fourth = tasks_of("pair", 4)
-    gold_mark(task=fourth, answer={"choice": "A"})  # gold: served, never counted as left
-    project.overlap = 1
+
+@pytest.mark.parametrize("gold_rate", [0.01, 0.0])  # 0.01: gold is rarely drawn, so it must come after the rest
+def test_left_is_what_the_page_can_give_and_what_others_hold(project, codebook, annotators, tasks_of, gold_rate):
+    """"N left" beside "All caught up" was the bug. Every task counted is one the page
+    gives, except those others hold for now; once nothing is given, the count is exactly
+    those (the page says so), and nothing the page gives goes uncounted (gold)."""
+    from feedback.quality.services import calibration_add, gold_mark
+    from tests.support.labels import make_label
+
+    alice, bob, carol = annotators
+    project.overlap, project.gold_rate = 2, gold_rate
     project.save()
-    answer_pair(assignment_next(project=project, user=annotators[1]), annotators[1])  # first is full now
-    assert progress_for(project=project, user=annotators[0])[1:] == (0, 2)
+    (full, others_hold, room, skipped, gold, calibrated, expired, mine) = tasks_of("pair", 8)
+    now = timezone.now()
+
+    def lease(task, user, *, minutes=30):
+        Assignment.objects.create(task=task, annotator=user, status=AssignmentStatus.LEASED, leased_at=now,
+                                  expires_at=now + timedelta(minutes=minutes), display_order=[0, 1])
+
+    make_label(full, bob, codebook, {"choice": "A", "strength": None})
+    make_label(full, carol, codebook, {"choice": "B", "strength": None})  # full: not counted
+    make_label(others_hold, bob, codebook, {"choice": "A", "strength": None})
+    lease(others_hold, carol)  # one label and another's live lease: counted, not given (held)
+    lease(room, bob)  # no label, one lease of another: room for alice
+    assignment_skip(assignment=Assignment.objects.create(task=skipped, annotator=alice, expires_at=now + timedelta(hours=1)),
+                    user=alice)  # skipped: not counted
+    gold_mark(task=gold, answer={"choice": "A"})  # given (and counted) only where the project serves gold
+    calibration_add(codebook=codebook, tasks=[calibrated])  # a copy for every annotator, besides the original
+    lease(expired, bob, minutes=-1)  # an expired lease of another: room again
+    make_label(mine, alice, codebook, {"choice": "A", "strength": None})  # done
+
+    given = 4 + (gold_rate > 0)  # room, calibrated and its copy, expired, (gold)
+    assert progress_for(project=project, user=alice) == (codebook, 1, given + 1)  # + the one others hold
+    assert _drain(project, alice) == given
+    assert progress_for(project=project, user=alice) == (codebook, 1, 1)
+    assert assignment_next(project=project, user=alice) is None
+
+
+def test_a_new_codebook_counts_its_own_calibration_items_only(project, codebook, annotators, admin_user, tasks_of):
+    from feedback.labelling.services.codebooks import codebook_publish
+    from feedback.quality.services import calibration_add
+
+    project.gold_rate = 0
+    project.save()
+    first, second = tasks_of("pair", 2)
     calibration_add(codebook=codebook, tasks=[second])
     assert progress_for(project=project, user=annotators[0])[1:] == (0, 3)
     # A new version carries the calibration item over; the old version's copy no longer counts.

@@ -3,8 +3,8 @@ import uuid
 import pytest
 from django.db import connection
 
-from feedback.labelling.errors import AssignmentGone, CodebookNotAcknowledged, InvalidAnswer
-from feedback.labelling.models import Label
+from feedback.labelling.errors import AssignmentGone, CodebookNotAcknowledged, InvalidAnswer, SubmissionIdReused
+from feedback.labelling.models import AssignmentStatus, Label
 from feedback.labelling.services.assignments import assignment_next
 from feedback.labelling.services.codebooks import codebook_acknowledge, codebook_publish
 from feedback.labelling.services.labels import Submission, label_submit, label_submit_and_next, validate_answer
@@ -38,6 +38,48 @@ def test_valid_answers_are_stored_canonically(kind, n, answer, stored):
 def test_invalid_answers_are_refused(kind, n, answer):
     with pytest.raises(InvalidAnswer):
         validate_answer(kind, n, answer)
+
+
+@pytest.mark.parametrize(
+    "kind,n,answer,message",
+    [
+        # Unorderable or not whole numbers: sorted() raised TypeError, or 1.0 and True passed for 1.
+        ("rank", 3, {"order": [0, "1", 2]}, '"order" lists the positions 0 to 2'),
+        ("rank", 3, {"order": [None, 1, 2]}, "Rank all 3 responses"),
+        ("rank", 3, {"order": [[0], 1, 2]}, "Rank all 3 responses"),
+        ("rank", 3, {"order": [{"a": 1}, 1, 2]}, "Rank all 3 responses"),
+        ("rank", 3, {"order": [0, True, 2]}, "Rank all 3 responses"),
+        ("rank", 3, {"order": [0, 1.0, 2]}, "whole numbers"),
+        ("rank", 3, {"order": [0, 1, 2**80]}, "Rank all 3 responses"),
+        ("rank", 3, {"order": [0, 1, float("nan")]}, "Rank all 3 responses"),
+        ("rank", 3, {"order": {"0": 1}}, "Rank all 3 responses"),
+        # Thumbs: keys that are not positions, values that are not "up"/"down".
+        ("thumbs", 2, {"thumbs": {"0": ["up"], "1": "down"}}, 'Each thumb is "up" or "down".'),
+        ("thumbs", 2, {"thumbs": {"0": None, "1": "down"}}, 'Each thumb is "up" or "down".'),
+        ("thumbs", 2, {"thumbs": {"0": "up", "01": "down"}}, "for each of the 2 responses"),
+        ("thumbs", 2, {"thumbs": {True: "up", "1": "down"}}, "for each of the 2 responses"),
+        ("thumbs", 2, {"thumbs": {0: "up", "0": "down"}}, "for each of the 2 responses"),
+        ("thumbs", 2, {"thumbs": {"0": "up", "9" * 5000: "down"}}, "for each of the 2 responses"),
+        ("thumbs", 2, {"thumbs": ["up", "down"]}, "for each of the 2 responses"),
+        # Pair: choice and strength of odd types (inf raised OverflowError, 2.5 was stored as 2).
+        ("pair", 2, {"choice": ["A"]}, "Choose A, B"),
+        ("pair", 2, {"choice": {"A": 1}}, "Choose A, B"),
+        ("pair", 2, {"choice": "A", "strength": float("inf")}, "Strength is 1"),
+        ("pair", 2, {"choice": "A", "strength": float("nan")}, "Strength is 1"),
+        ("pair", 2, {"choice": "A", "strength": 2.5}, "Strength is 1"),
+        ("pair", 2, {"choice": "A", "strength": True}, "Strength is 1"),
+        ("pair", 2, {"choice": "A", "strength": [2]}, "Strength is 1"),
+        ("pair", 2, {"choice": "A", "strength": 2**80}, "Strength is 1"),
+    ],
+)
+def test_answers_of_odd_types_are_refused_with_a_message(kind, n, answer, message):
+    with pytest.raises(InvalidAnswer) as refused:
+        validate_answer(kind, n, answer)
+    assert message in str(refused.value)
+
+
+def test_int_positions_from_python_callers_are_stored_as_the_canonical_strings():
+    assert validate_answer("thumbs", 2, {"thumbs": {1: "up", 0: "down"}}) == {"thumbs": {"0": "down", "1": "up"}}
 
 
 def test_resubmitting_the_same_submission_id_stores_one_label(project, annotators, tasks_of):
@@ -124,7 +166,8 @@ def test_label_records_codebook_display_order_and_time(project, annotators, task
     assignment = assignment_next(project=project, user=user)
     label, _ = label_submit(assignment_id=assignment.pk,
         user=user,
-        submission=Submission(answer={"order": [1, 2, 0]}, submission_id=uuid.uuid4(), time_spent_ms=4321, rewrite=" Better. "),
+        submission=Submission(answer={"order": [1, 2, 0]}, submission_id=uuid.uuid4(), time_spent_ms=4321, rewrite=" Better. ",
+                              keep_shown_order=True),
     )
     assert label.codebook == codebook
     assert label.display_order == assignment.display_order
@@ -156,5 +199,58 @@ def test_someone_elses_submission_id_is_refused(project, annotators, tasks_of):
     a0 = assignment_next(project=project, user=annotators[0])
     label_submit(assignment_id=a0.pk, user=annotators[0], submission=Submission(answer={"choice": "A"}, submission_id=sid, time_spent_ms=1))
     a1 = assignment_next(project=project, user=annotators[1])
-    with pytest.raises(InvalidAnswer):
+    with pytest.raises(SubmissionIdReused):
         label_submit(assignment_id=a1.pk, user=annotators[1], submission=Submission(answer={"choice": "B"}, submission_id=sid, time_spent_ms=1))
+
+
+def test_a_submission_id_belongs_to_one_assignment(project, annotators, tasks_of):
+    """Reused for the annotator's next task, it used to answer with the first task's
+    label (a saved-looking 200) while the second stayed leased."""
+    project.gold_rate = 0
+    project.save()
+    tasks_of("pair", 2)
+    user, sid = annotators[0], uuid.uuid4()
+    first = assignment_next(project=project, user=user)
+    stored, _ = label_submit(assignment_id=first.pk, user=user,
+                             submission=Submission(answer={"choice": "A"}, submission_id=sid, time_spent_ms=900))
+    second = assignment_next(project=project, user=user)
+    with pytest.raises(SubmissionIdReused, match="already used for another task"):
+        label_submit(assignment_id=second.pk, user=user,
+                     submission=Submission(answer={"choice": "B"}, submission_id=sid, time_spent_ms=900))
+    second.refresh_from_db()
+    assert second.status == AssignmentStatus.LEASED and Label.objects.get().pk == stored.pk
+    # A retry for the first assignment is still idempotent; the second takes a fresh id.
+    again, created = label_submit(assignment_id=first.pk, user=user,
+                                  submission=Submission(answer={"choice": "A"}, submission_id=sid, time_spent_ms=900))
+    assert (again.pk, created) == (stored.pk, False)
+    label, created = label_submit(assignment_id=second.pk, user=user,
+                                  submission=Submission(answer={"choice": "B"}, submission_id=uuid.uuid4(), time_spent_ms=900))
+    assert created and label.assignment_id == second.pk and Label.objects.count() == 2
+
+
+def test_a_rank_in_the_order_shown_needs_the_annotator_to_keep_it(project, annotators, tasks_of):
+    tasks_of("rank", 1)
+    user = annotators[0]
+    assignment = assignment_next(project=project, user=user)
+    shown = assignment.display_order
+
+    def submit(order, **flag):
+        return label_submit(assignment_id=assignment.pk, user=user,
+                            submission=Submission(answer={"order": order}, submission_id=uuid.uuid4(), time_spent_ms=900, **flag))
+
+    with pytest.raises(InvalidAnswer, match="keep_shown_order"):
+        submit(shown)
+    assignment.refresh_from_db()
+    assert assignment.status == AssignmentStatus.LEASED and not Label.objects.exists()
+    label, created = submit(shown, keep_shown_order=True)
+    assert created and label.answer == {"order": shown}
+
+
+def test_a_rank_in_another_order_needs_no_flag(project, annotators, tasks_of):
+    tasks_of("rank", 1)
+    user = annotators[0]
+    assignment = assignment_next(project=project, user=user)
+    reordered = assignment.display_order[1:] + assignment.display_order[:1]
+    label, created = label_submit(assignment_id=assignment.pk, user=user,
+                                  submission=Submission(answer={"order": reordered}, submission_id=uuid.uuid4(), time_spent_ms=9))
+    assert created and label.answer == {"order": reordered}

@@ -112,9 +112,67 @@ def test_rank_form_maps_ranks_to_canonical_order(alice_client, annotators, proje
     assignment = Assignment.objects.get(annotator=annotators[0])
     alice_client.post(
         reverse("labelling:submit", args=[project.slug, assignment.pk]),
-        {"submission_id": str(uuid.uuid4()), "rank_0": "3", "rank_1": "1", "rank_2": "2"},
+        {"submission_id": str(uuid.uuid4()), "rank_0": "3", "rank_1": "1", "rank_2": "2", "keep_shown_order": "1"},
     )
     assert Label.objects.get().answer == {"order": [1, 2, 0]}
+
+
+def test_the_rank_selects_start_blank_and_must_each_be_chosen(alice_client, annotators, project, tasks_of):
+    tasks_of("rank", 1)
+    page = alice_client.get(label_url(project)).content.decode()
+    assert page.count('<option value="">—</option>') == 3 and "selected" not in page.split('id="rank-list"')[1]
+    assignment = Assignment.objects.get(annotator=annotators[0])
+    response = alice_client.post(reverse("labelling:submit", args=[project.slug, assignment.pk]),
+                                 {"submission_id": str(uuid.uuid4()), "rank_0": "1", "rank_1": "", "rank_2": "",
+                                  "keep_shown_order": "1"})
+    assert response.status_code == 400 and "Give every response a rank" in response.content.decode()
+    assert not Label.objects.exists()
+
+
+def test_the_page_shares_the_services_rule_for_the_order_shown(alice_client, annotators, project, tasks_of):
+    """The ranks of the order shown, without the field the page sets once the annotator
+    ranked: refused by the service, the task shown again with the ranks kept."""
+    tasks_of("rank", 1)
+    alice_client.get(label_url(project))
+    assignment = Assignment.objects.get(annotator=annotators[0])
+    ranks = {f"rank_{position}": str(rank) for rank, position in enumerate(assignment.display_order, 1)}
+    url = reverse("labelling:submit", args=[project.slug, assignment.pk])
+    refused = alice_client.post(url, {"submission_id": str(uuid.uuid4()), "keep_shown_order": "", **ranks})
+    page = refused.content.decode()
+    assert refused.status_code == 400 and "the order the responses were shown in" in page
+    assert page.count(" selected>") == 3 and not Label.objects.exists()
+    alice_client.post(url, {"submission_id": str(uuid.uuid4()), "keep_shown_order": "1", **ranks})
+    assert Label.objects.get().answer == {"order": assignment.display_order}
+
+
+def test_a_reused_submission_id_shows_the_task_again(alice_client, annotators, project, tasks_of):
+    project.gold_rate = 0
+    project.save()
+    tasks_of("pair", 2)
+    alice_client.get(label_url(project))
+    first = Assignment.objects.get(annotator=annotators[0])
+    sid = str(uuid.uuid4())
+    alice_client.post(reverse("labelling:submit", args=[project.slug, first.pk]), {"submission_id": sid, "choice": "A"})
+    second = Assignment.objects.exclude(pk=first.pk).get(annotator=annotators[0])
+    response = alice_client.post(reverse("labelling:submit", args=[project.slug, second.pk]),
+                                 {"submission_id": sid, "choice": "B"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "already used for another task" in body and f"/label/{second.pk}/submit/" in body and sid not in body
+    second.refresh_from_db()
+    assert second.status == "leased" and Label.objects.count() == 1
+
+
+def test_all_caught_up_says_none_left_while_others_hold_the_last_task(client, annotators, project, tasks_of):
+    from feedback.labelling.services.assignments import assignment_next
+
+    project.overlap, project.gold_rate = 1, 0
+    project.save()
+    tasks_of("pair", 1)
+    assignment_next(project=project, user=annotators[1])  # bob holds the only slot
+    client.force_login(annotators[0])
+    page = client.get(label_url(project)).content.decode()
+    assert 'data-testid="no-task"' in page and '<span data-testid="remaining-count">0</span> left' in page
+    assert "1 more task is with other annotators right now; it comes back here if a lease runs out" in page
 
 
 def test_skip_moves_on(alice_client, annotators, project, tasks_of):
@@ -211,3 +269,29 @@ def test_admin_publishes_a_new_codebook_version(client, admin_user, annotators, 
     client.force_login(admin_user)
     client.post(url, {"text": "# Rules v2", "change_note": "shorter"})
     assert project.codebooks.get(is_active=True).version == 2
+
+
+def test_labels_read_as_the_annotator_saw_them(client, annotators, reviewer, project, codebook, tasks_of):
+    """A pick of the response shown second is "Response 2", whatever its canonical
+    letter; reviewers also see the stored form."""
+    from tests.support.labels import make_label
+
+    pair, = tasks_of("pair", 1)
+    rank, = tasks_of("rank", 1)
+    alice = annotators[0]
+    picked = make_label(pair, alice, codebook, {"choice": "A", "strength": 2})
+    ranked = make_label(rank, alice, codebook, {"order": [2, 0, 1]})
+    Label.objects.filter(pk=picked.pk).update(display_order=[1, 0])  # A (position 0) was shown second
+    Label.objects.filter(pk=ranked.pk).update(display_order=[1, 2, 0])
+    client.force_login(alice)
+    page = client.get(reverse("labelling:labels", args=[project.slug])).content.decode()
+    assert "Response 2, clearly better" in page and "Response 2 &gt; Response 3 &gt; Response 1" in page
+    assert "Answer 0 to question 0." in page  # the responses' text
+    assert 'data-testid="canonical"' not in page
+    detail = client.get(reverse("labelling:label_detail", args=[project.slug, picked.pk])).content.decode()
+    assert "Response 2, clearly better" in detail and "{&#x27;choice&#x27;" not in detail and "canonical" not in detail
+    client.force_login(reviewer)
+    page = client.get(reverse("labelling:labels", args=[project.slug])).content.decode()
+    assert "A (strength 2)" in page and "2 &gt; 0 &gt; 1" in page
+    detail = client.get(reverse("labelling:label_detail", args=[project.slug, picked.pk])).content.decode()
+    assert "Response 2, clearly better" in detail and "A (strength 2)" in detail and "position 0 (A)" in detail

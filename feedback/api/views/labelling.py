@@ -64,7 +64,9 @@ class AcknowledgeCodebook(APIView):
 
 class SubmitLabel(APIView):
     """Submit the answer for a leased task. Idempotent by submission_id: a retry returns
-    the stored label with 200. With ?next=true the response carries the next task (null
+    the stored label with 200; an id already used for another assignment's label is a
+    409 and saves nothing. A rank in the order shown needs "keep_shown_order": true
+    (400 without it). With ?next=true the response carries the next task (null
     when nothing is left), or in next_refused why none was leased: a newer codebook to
     acknowledge first."""
 

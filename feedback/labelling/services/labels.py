@@ -13,6 +13,7 @@ from feedback.labelling.errors import (
     InvalidAnswer,
     LabellingError,
     NoSuchAssignment,
+    SubmissionIdReused,
 )
 from feedback.labelling.models import (
     Assignment,
@@ -48,41 +49,79 @@ STRENGTHS = (1, 2, 3)
 
 def validate_answer(kind: str, n_candidates: int, answer) -> dict:
     """Check an answer against the task kind and its candidate count; return it in the
-    stored, canonical form (see Label's docstring)."""
+    stored, canonical form (see Label's docstring). Whatever JSON a client sends, a bad
+    answer is an InvalidAnswer with a message, never a TypeError: positions are whole
+    numbers (not bools, not 1.0), each value is checked for its type before it is
+    compared or sorted."""
     if not isinstance(answer, dict):
         raise InvalidAnswer("The answer must be an object.")
     if kind == TaskKind.THUMBS:
-        thumbs = answer.get("thumbs")
-        expected = {str(i) for i in range(n_candidates)}
-        if not isinstance(thumbs, dict) or {str(k) for k in thumbs} != expected:
-            raise InvalidAnswer(f"Give a thumbs up or down for each of the {n_candidates} responses.")
-        values = {str(k): v for k, v in thumbs.items()}
-        if any(v not in ("up", "down") for v in values.values()):
-            raise InvalidAnswer('Each thumb is "up" or "down".')
-        return {"thumbs": dict(sorted(values.items(), key=lambda kv: int(kv[0])))}
+        return {"thumbs": _valid_thumbs(answer.get("thumbs"), n_candidates)}
     if kind == TaskKind.PAIR:
         choice = answer.get("choice")
-        if choice not in PairChoice.values:
-            raise InvalidAnswer("Choose A, B, tie or both bad.")
-        strength = answer.get("strength")
-        if strength in ("", None):
-            strength = None
-        else:
-            try:
-                strength = int(strength)
-            except (TypeError, ValueError):
-                strength = -1
-            if strength not in STRENGTHS:
-                raise InvalidAnswer("Strength is 1 (slightly), 2 (clearly) or 3 (much) better.")
-            if choice not in (PairChoice.A, PairChoice.B):
-                strength = None
-        return {"choice": choice, "strength": strength}
+        if not isinstance(choice, str) or choice not in PairChoice.values:
+            raise InvalidAnswer('Choose A, B, tie or both bad: "choice" is "A", "B", "tie" or "both_bad".')
+        strength = _valid_strength(answer.get("strength"))
+        return {"choice": choice, "strength": strength if choice in (PairChoice.A, PairChoice.B) else None}
     if kind == TaskKind.RANK:
         order = answer.get("order")
-        if not isinstance(order, list) or sorted(order) != list(range(n_candidates)):
-            raise InvalidAnswer(f"Rank all {n_candidates} responses, each exactly once.")
-        return {"order": [int(x) for x in order]}
+        if (not isinstance(order, list) or len(order) != n_candidates
+                or not all(_is_whole_number(x) for x in order) or sorted(order) != list(range(n_candidates))):
+            raise InvalidAnswer(f'Rank all {n_candidates} responses, each exactly once: "order" lists the '
+                                f"positions 0 to {n_candidates - 1} (whole numbers), best first.")
+        return {"order": list(order)}
     raise InvalidAnswer(f"Unknown task kind {kind!r}.")
+
+
+def _is_whole_number(value) -> bool:
+    """A JSON integer: bool is an int subclass in Python, and 1.0 is not a position."""
+    return type(value) is int
+
+
+def _position(key, n_candidates: int) -> int | None:
+    """A thumbs key as a canonical position: "0".."n-1" (JSON object keys are strings;
+    Python callers may pass ints); None for anything else ("01", "1.0", True, ...)."""
+    if _is_whole_number(key):
+        position = key
+    elif isinstance(key, str) and 0 < len(key) <= 4 and key.isascii() and key.isdigit() and key == str(int(key)):
+        position = int(key)
+    else:
+        return None
+    return position if 0 <= position < n_candidates else None
+
+
+def _valid_thumbs(thumbs, n_candidates: int) -> dict:
+    wanted = (f'Give a thumbs up or down for each of the {n_candidates} responses: "thumbs" maps each '
+              f'position 0 to {n_candidates - 1} to "up" or "down".')
+    if not isinstance(thumbs, dict) or len(thumbs) != n_candidates:
+        raise InvalidAnswer(wanted)
+    by_position = {}
+    for key, value in thumbs.items():
+        position = _position(key, n_candidates)
+        if position is None or position in by_position:
+            raise InvalidAnswer(wanted)
+        if not isinstance(value, str) or value not in ("up", "down"):
+            raise InvalidAnswer('Each thumb is "up" or "down".')
+        by_position[position] = value
+    return {str(position): by_position[position] for position in range(n_candidates)}
+
+
+def _valid_strength(strength) -> int | None:
+    """1..3, or None when not given; the form posts it as a string."""
+    if strength in ("", None):
+        return None
+    if isinstance(strength, str) and strength.strip() in ("1", "2", "3"):
+        return int(strength)
+    if _is_whole_number(strength) and strength in STRENGTHS:
+        return strength
+    raise InvalidAnswer("Strength is 1 (slightly), 2 (clearly) or 3 (much) better, or null.")
+
+
+UNTOUCHED_RANK = (
+    "This ranking is the order the responses were shown in. Put them in your order first, "
+    "or confirm that the shown order is your ranking (on the page: the k key; "
+    'in the API: "keep_shown_order": true).'
+)
 
 
 @dataclass
@@ -93,6 +132,9 @@ class Submission:
     rewrite: str = ""
     comment: str = ""
     codebook_version: int | None = None  # the version the annotator saw; None: the active one
+    # A rank equal to the order shown is taken only with this: the annotator looked and
+    # kept it (else an untouched page, Enter pressed, would store the display order).
+    keep_shown_order: bool = False
 
 
 def label_submit(
@@ -147,8 +189,11 @@ def _submit(*, assignment_id: int, user, submission: Submission, project_id: int
         existing = _stored_label(submission.submission_id)
         if existing is None:
             raise
-        if existing.annotator_id != user.pk:
-            raise InvalidAnswer("This submission id was already used.") from error
+        if existing.annotator_id != user.pk or existing.assignment_id != assignment_id:
+            # A submission id belongs to one assignment: answering with the label stored
+            # under it would tell the client this task was saved while it stays leased.
+            raise SubmissionIdReused("This submission id was already used for another task's label; "
+                                     "nothing was saved for this one. Send it again with a new submission id.") from error
         return existing, False, _NOT_LEASED
 
 
@@ -257,6 +302,8 @@ def _checked_and_stored(*, assignment_id: int, user, submission: Submission, pro
         if task.labels_done + others >= task.project.overlap:
             raise AssignmentGone("Your lease on this task expired and it was given to someone else.")
     answer = validate_answer(task.kind, task.candidate_count, submission.answer)
+    if task.kind == TaskKind.RANK and answer["order"] == assignment.display_order and not submission.keep_shown_order:
+        raise InvalidAnswer(UNTOUCHED_RANK)
     if not 0 <= submission.time_spent_ms <= MAX_TIME_SPENT_MS:
         raise InvalidAnswer("time spent is out of range")
     if codebook is None:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from feedback.labelling.access import project_view
-from feedback.labelling.errors import CodebookNotAcknowledged, LabellingError
+from feedback.labelling.errors import CodebookNotAcknowledged, InvalidAnswer, LabellingError, SubmissionIdReused
 from feedback.labelling.forms import submission_from_post
 from feedback.labelling.models import Assignment, AssignmentStatus, TaskKind
 from feedback.labelling.selectors import assignment_of, assignment_payload, render_markdown
@@ -38,7 +38,9 @@ def _to_codebook(request, project, refusal: CodebookNotAcknowledged):
     return redirect(target)
 
 
-def _task_context(request, project, assignment: Assignment | None, *, error: str = "", saved: bool = False):
+def _task_context(request, project, assignment: Assignment | None, *, error: str = "", saved: bool = False,
+                  again: bool = False):
+    """`again`: the same task shown again with `error`, keeping what the annotator gave."""
     progress = progress_for(project=project, user=request.user)
     context = {
         "project": project,
@@ -47,7 +49,10 @@ def _task_context(request, project, assignment: Assignment | None, *, error: str
         "saved": saved,
         "error": error,
         "done": progress.done,
-        "remaining": progress.remaining,
+        # With a task shown, an upper bound ("up to"); with none, the page has nothing to
+        # give: what the count holds is with other annotators (see progress_for).
+        "remaining": progress.remaining if assignment is not None else 0,
+        "held_by_others": progress.remaining if assignment is None else 0,
         "assignment": assignment,
     }
     if assignment is None:
@@ -56,15 +61,21 @@ def _task_context(request, project, assignment: Assignment | None, *, error: str
     # the candidates in the annotator's order.
     payload = assignment_payload(assignment)
     task = payload["task"]
+    post = request.POST if again else {}
+    shown = [dict(candidate, number=i + 1) for i, candidate in enumerate(payload["candidates"])]
+    field = {TaskKind.THUMBS: "thumb_{}", TaskKind.RANK: "rank_{}"}.get(task["kind"])
+    if post and field:  # what they had given each response: their thumb, or the rank they chose
+        for item in shown:
+            item["posted"] = post.get(field.format(item["position"]), "")
     context.update(
         {
             "task": {"pk": task["id"], "kind": task["kind"], "kind_label": TaskKind(task["kind"]).label},
             "prompt": task["prompt"],
-            "shown": [dict(candidate, number=i + 1) for i, candidate in enumerate(payload["candidates"])],
+            "shown": shown,
             "rank_choices": range(1, len(payload["candidates"]) + 1),
             "submission_id": uuid.uuid4(),
             "rendered_at_ms": int(time.time() * 1000),
-            "post": request.POST if error else {},
+            "post": post,
         }
     )
     return context
@@ -104,11 +115,12 @@ def label_submit_view(request, project, assignment_id):
         result = label_submit_and_next(project=project, assignment_id=assignment.pk, user=request.user,
                                        submission=submission)
     except LabellingError as error:
-        if assignment.status == AssignmentStatus.LEASED and error.status_code == 400:
-            # Show the same task again with the message, keeping what was typed.
-            return _render_task(request, project, assignment, error=str(error), status=200 if request.htmx else 400)
-        messages.warning(request, str(error))
-        return _next(request, project)
+        if assignment.status == AssignmentStatus.LEASED and isinstance(error, (InvalidAnswer, SubmissionIdReused)):
+            # Nothing was saved and the task is still theirs: show it again with the
+            # message, keeping what was given (and a fresh submission id).
+            return _render_task(request, project, assignment, error=str(error), again=True,
+                                status=200 if request.htmx else error.status_code)
+        return _next(request, project, warning=str(error))
     if result.next_refused:
         return _to_codebook(request, project, result.next_refused)
     if not request.htmx:
@@ -125,11 +137,15 @@ def label_skip_view(request, project, assignment_id):
     return _next(request, project)
 
 
-def _next(request, project):
+def _next(request, project, *, warning: str = ""):
+    """The next task; `warning` says why the last one was not saved (htmx swaps in only
+    the task area, so it is shown there rather than among the page's messages)."""
     if not request.htmx:
+        if warning:
+            messages.warning(request, warning)
         return redirect("labelling:label", slug=project.slug)
     gate = _codebook_gate(request, project)
     if gate is not None:
         return gate
     assignment = assignment_next(project=project, user=request.user)
-    return _render_task(request, project, assignment)
+    return _render_task(request, project, assignment, error=warning)

@@ -65,7 +65,9 @@ class ApiLabeller:
             shown = [(c["position"], c["text"]) for c in task["candidates"]]
             answer = self.annotator.answer(task["task"]["kind"], prompt, shown)
             body = {"answer": answer, "submission_id": str(uuid.uuid4()),
-                    "time_spent_ms": self.annotator.rng.randint(3000, 20000)}
+                    "time_spent_ms": self.annotator.rng.randint(3000, 20000),
+                    # It ranked on purpose: a ranking that is the order shown says so.
+                    "keep_shown_order": answer.get("order") == [position for position, _ in shown]}
             status, result = self._post(f"assignments/{task['assignment']}/submit/?next=true", body)
             done += 1
             task, status = result.get("next"), (200 if result.get("next") else 204)

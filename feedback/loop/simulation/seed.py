@@ -40,7 +40,9 @@ def seed_labels(project: Project, user, annotator: SimulatedAnnotator, limit: in
             break
         prompt, shown = _shown(assignment)
         answer = annotator.answer(assignment.task.kind, prompt, shown)
-        submission = Submission(answer=answer, submission_id=uuid.uuid4(), time_spent_ms=annotator.rng.randint(3000, 20000))
+        submission = Submission(answer=answer, submission_id=uuid.uuid4(), time_spent_ms=annotator.rng.randint(3000, 20000),
+                                # It ranked on purpose: a ranking that is the order shown says so.
+                                keep_shown_order=answer.get("order") == assignment.display_order)
         label_submit(assignment_id=assignment.pk, user=user, submission=submission, project_id=project.pk)
         done += 1
     return done

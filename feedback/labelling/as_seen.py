@@ -1,0 +1,120 @@
+"""A label as its annotator saw it.
+
+Answers are stored against canonical positions (see Label): a pick of the response shown
+second may be stored as "A", a ranking as [2, 0, 1]. People read labels in the numbers
+the page showed ("Response 2"), so every page that shows a label to a person turns it
+back with answer_as_seen, and shows the canonical form beside it for reviewers, who
+compare labels given under different display orders.
+"""
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from feedback.labelling.models import PairChoice, TaskKind
+
+STRENGTH_WORDS = {1: "slightly", 2: "clearly", 3: "much"}
+
+
+@dataclass(frozen=True)
+class SeenResponse:
+    number: int  # as shown: "Response <number>", 1 the first shown
+    position: int  # the canonical position (pair: 0 is A, 1 is B)
+    text: str  # the response's text ("" when not given)
+    verdict: str  # what the annotator gave it: "Better", "Good", "Bad", "Rank 2"; "" for nothing
+    tone: str  # "good", "bad" or "": for the page's colours
+
+    @property
+    def title(self) -> str:
+        return f"Response {self.number}"
+
+
+@dataclass(frozen=True)
+class AnswerAsSeen:
+    summary: str  # one line in the numbers shown: "Response 2, clearly better"
+    canonical: str  # the stored form, for reviewers: "B (strength 2)", "2 > 0 > 1", "0:up 1:down"
+    responses: tuple[SeenResponse, ...]  # in the order shown
+    ranked: tuple[SeenResponse, ...]  # rank: best first; other kinds: as shown
+
+
+def answer_as_seen(kind: str, answer, display_order: Sequence[int] | None,
+                   texts: Mapping[int, str] | None = None) -> AnswerAsSeen:
+    """The answer in the numbers the annotator saw. `display_order`: the canonical
+    positions in the order shown (Label.display_order); `texts`: position → the
+    response's text, when the page shows it. An answer that does not fit its kind (an
+    old row, a hand-made one) reads as its JSON, never as an error."""
+    texts = texts or {}
+    order = _shown_order(display_order, texts, answer)
+    try:
+        verdicts, summary, ranking = _read(kind, answer, order)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        verdicts, summary, ranking = {}, json.dumps(answer, sort_keys=True), list(order)
+    responses = tuple(
+        SeenResponse(number=i + 1, position=position, text=texts.get(position, ""),
+                     verdict=verdicts.get(position, ("", ""))[0], tone=verdicts.get(position, ("", ""))[1])
+        for i, position in enumerate(order)
+    )
+    by_position = {response.position: response for response in responses}
+    ranked = tuple(by_position[position] for position in ranking if position in by_position)
+    return AnswerAsSeen(summary=summary, canonical=canonical_text(answer), responses=responses, ranked=ranked)
+
+
+def canonical_text(answer) -> str:
+    """The stored (canonical) answer in one line: pair letters, rank positions best
+    first, thumbs per position."""
+    if not isinstance(answer, dict):
+        return "—"
+    if "choice" in answer:
+        strength = answer.get("strength")
+        return f"{answer['choice']}{f' (strength {strength})' if strength else ''}"
+    if "order" in answer:
+        return " > ".join(map(str, answer.get("order") or [])) or "—"
+    thumbs = answer.get("thumbs") or {}
+    if not isinstance(thumbs, dict):
+        return json.dumps(thumbs)
+    return " ".join(f"{position}:{thumb}" for position, thumb in sorted(thumbs.items(), key=lambda kv: str(kv[0]))) or "—"
+
+
+def _shown_order(display_order, texts: Mapping[int, str], answer) -> list[int]:
+    """The positions as shown; the canonical order when the stored one is unusable."""
+    order = list(display_order or [])
+    count = len(texts) or len(order) or _count_in(answer)
+    if all(type(position) is int for position in order) and sorted(order) == list(range(count)):
+        return order
+    return list(range(count))
+
+
+def _count_in(answer) -> int:
+    if not isinstance(answer, dict):
+        return 0
+    if isinstance(answer.get("order"), list):
+        return len(answer["order"])
+    if isinstance(answer.get("thumbs"), dict):
+        return len(answer["thumbs"])
+    return 2 if "choice" in answer else 0
+
+
+def _read(kind: str, answer: dict, order: list[int]) -> tuple[dict, str, list[int]]:
+    """(position → (verdict, tone), summary, positions best first)."""
+    number = {position: i + 1 for i, position in enumerate(order)}
+    if kind == TaskKind.PAIR:
+        choice = answer["choice"]
+        if choice in (PairChoice.A, PairChoice.B):
+            picked = "AB".index(choice)
+            words = STRENGTH_WORDS.get(answer.get("strength"))
+            summary = f"Response {number[picked]}, {words} better" if words else f"Response {number[picked]} is better"
+            return {picked: ("Better", "good")}, summary, [picked] + [p for p in order if p != picked]
+        if choice == PairChoice.TIE:
+            return {p: ("Tie", "") for p in order}, "Tie", list(order)
+        if choice == PairChoice.BOTH_BAD:
+            return {p: ("Bad", "bad") for p in order}, "Both bad", list(order)
+        raise ValueError(choice)
+    if kind == TaskKind.RANK:
+        ranking = [int(p) for p in answer["order"]]
+        verdicts = {position: (f"Rank {rank}", "good" if rank == 1 else "") for rank, position in enumerate(ranking, 1)}
+        return verdicts, " > ".join(f"Response {number[p]}" for p in ranking), ranking
+    if kind == TaskKind.THUMBS:
+        thumbs = {int(position): value for position, value in answer["thumbs"].items()}
+        verdicts = {p: ("Good", "good") if thumbs[p] == "up" else ("Bad", "bad") for p in order}
+        summary = " · ".join(f"Response {number[p]} {'good' if thumbs[p] == 'up' else 'bad'}" for p in order)
+        return verdicts, summary, list(order)
+    raise ValueError(kind)
