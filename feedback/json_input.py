@@ -15,6 +15,7 @@ answer with a 4xx and a message. MAX_DEPTH is the one bound on nesting.
 import json
 import math
 import re
+import sys
 from typing import Any
 
 # Containers inside containers: an import line is 4 deep at its candidates' sampling
@@ -45,9 +46,9 @@ def loads(text: str) -> Any:
         raise JSONInputError([f"not valid JSON ({error.msg} at {where})"]) from None
     except RecursionError:
         raise JSONInputError([f"nested deeper than {MAX_DEPTH} levels"]) from None
-    except ValueError as error:
+    except ValueError:
         # int() refuses integers of more than sys.get_int_max_str_digits() digits.
-        raise JSONInputError([f"a number is too long ({error})"]) from None
+        raise JSONInputError([f"a number has more than {sys.get_int_max_str_digits()} digits"]) from None
     found = problems(value)
     if found:
         raise JSONInputError(found)
