@@ -72,12 +72,13 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check, which is the first to read a page's body.
+    "feedback.limits.BodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "feedback.api.limits.ApiBodyLimitMiddleware",
 ]
 
 ROOT_URLCONF = "feedback.urls"
@@ -165,11 +166,20 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Uploads: imports can be large JSONL files, but a request body is still bounded.
+# Request bodies (feedback/limits.py checks them from Content-Length before anything
+# reads them, and answers 413 with the limit). Django reads a body that is not a file
+# upload into memory, up to DATA_UPLOAD_MAX_MEMORY_SIZE: that bounds every page form and
+# every JSON body. API bodies are bounded tighter by API_MAX_BODY_BYTES, except a JSON
+# import (up to DATA_UPLOAD_MAX_MEMORY_SIZE). Imports larger than that go as a file
+# upload (multipart/form-data), up to IMPORT_MAX_BYTES, which Django streams to a
+# temporary file once past FILE_UPLOAD_MAX_MEMORY_SIZE.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 200 * 1024 * 1024))
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", 1024 * 1024))
+# The longest prompt (all its messages together) and candidate text an import takes.
+IMPORT_MAX_PROMPT_CHARS = int(os.environ.get("IMPORT_MAX_PROMPT_CHARS", 50_000))
+IMPORT_MAX_CANDIDATE_CHARS = int(os.environ.get("IMPORT_MAX_CANDIDATE_CHARS", 50_000))
 
 # Artifacts (snapshots, adapters, run logs): one folder here; production points it at
 # a shared mount or an object store synced by the workers.

@@ -131,6 +131,12 @@ class BulkImportSerializer(serializers.Serializer):
     )
 
 
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="A JSON Lines file in the import format (README: Import format); errors are numbered by line.",
+    )
+
+
 class ImportResultSerializer(serializers.Serializer):
     items = serializers.IntegerField()
     prompts_created = serializers.IntegerField()

@@ -3,14 +3,17 @@ import json
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from feedback.api.parsers import StorableJSONParser
 from feedback.api.permissions import project_for
 from feedback.api.serializers import (
     BulkImportSerializer,
     CodebookSerializer,
     ImportResultSerializer,
+    ImportUploadSerializer,
     ProjectSerializer,
     PromptSerializer,
     TaskSerializer,
@@ -19,6 +22,7 @@ from feedback.labelling.models import Membership, Prompt, Role, Task
 from feedback.labelling.selectors import projects_for
 from feedback.labelling.services.codebooks import codebook_publish
 from feedback.labelling.services.imports import import_jsonl
+from feedback.limits import MULTIPART, Upload
 
 
 class ProjectList(generics.ListAPIView):
@@ -76,16 +80,35 @@ class PromptList(generics.ListAPIView):
 
 
 class PromptImport(APIView):
-    """Bulk import (admins): the same rules as `manage.py import_prompts` — all or
-    nothing, errors numbered by item, idempotent by external id."""
+    """Bulk import (admins): the same rules as `manage.py import_prompts`: all or
+    nothing, errors numbered by item (JSON body) or line (file), idempotent by external
+    id. A JSON body `{"items": [...]}` suits small imports (up to
+    DATA_UPLOAD_MAX_MEMORY_SIZE); a larger one goes as multipart/form-data with the JSON
+    Lines file in `file` (up to IMPORT_MAX_BYTES), which Django streams to a temporary
+    file and the import reads line by line."""
 
-    @extend_schema(request=BulkImportSerializer, responses={201: ImportResultSerializer})
+    parser_classes = [StorableJSONParser, MultiPartParser]
+    accepts_upload = Upload(setting="IMPORT_MAX_BYTES", field="file")
+
+    @extend_schema(
+        request={"application/json": BulkImportSerializer, "multipart/form-data": ImportUploadSerializer},
+        responses={201: ImportResultSerializer},
+    )
     def post(self, request, slug):
         project, _ = project_for(request, slug, Role.ADMIN)
-        serializer = BulkImportSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        items = serializer.validated_data["items"]
-        result = import_jsonl(project=project, lines=(json.dumps(item) for item in items))
+        if request.content_type.partition(";")[0].strip().lower() == MULTIPART:
+            serializer = ImportUploadSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            upload = serializer.validated_data["file"]
+            upload.seek(0)
+            # The file object itself, in binary: read line by line, bad bytes reported
+            # with their line and offset.
+            lines = upload.file
+        else:
+            serializer = BulkImportSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            lines = (json.dumps(item) for item in serializer.validated_data["items"])
+        result = import_jsonl(project=project, lines=lines)
         created = result.prompts_created + result.candidates_created + result.tasks_created
         return Response(
             {

@@ -1,6 +1,6 @@
 """Import prompts with their candidates and tasks from JSON Lines.
 
-One object per line (see README.md, "Import format"):
+One object per line (see README.md, "Import format", and import_format.py):
 
     {"external_id": "geo-001",
      "prompt": "What is the capital of France?"            # or [{"role": "user", "content": ...}, ...]
@@ -9,58 +9,34 @@ One object per line (see README.md, "Import format"):
      "kind": "pair",                                        # optional: thumbs | pair | rank
      "metadata": {"topic": "geography"}}                    # optional
 
-The whole file is checked before anything is written: a bad file is rejected whole with
-every bad line's number and reason. Re-importing the same lines changes nothing:
-prompts are matched by external id, candidates by producer + text, tasks by their
-candidate set.
+Every line is checked, and a bad file is rejected whole with every problem of every bad
+line, numbered. Lines are read one at a time and written in batches inside one
+transaction: a large upload never sits in memory, and a bad line anywhere rolls back
+what was written before it, so nothing is written. Re-importing the same lines changes
+nothing: prompts are matched by external id, candidates by producer + text, tasks by
+their candidate set.
 """
+import codecs
 import hashlib
-import json
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from django.db import transaction
 
 from feedback.labelling.errors import ImportRejected
 from feedback.labelling.models import (
     Candidate,
-    ProducerKind,
     Project,
     Prompt,
     Task,
     TaskCandidate,
-    TaskKind,
     split_for_external_id,
 )
+from feedback.labelling.services.import_format import ImportItem, parse_line
 
-MAX_CANDIDATES = 8
-MAX_TEXT_CHARS = 50_000
 MAX_ERRORS_REPORTED = 200
-CHAT_ROLES = {"system", "user", "assistant"}
-IMPORTABLE_PRODUCERS = {ProducerKind.BASE, ProducerKind.HUMAN, ProducerKind.IMPORTED}
-
-
-@dataclass
-class CandidateItem:
-    text: str
-    producer_kind: str
-    producer_name: str
-    sampling: dict
-
-    @property
-    def key(self) -> str:
-        return Candidate.key_for(self.producer_kind, self.producer_name, self.text)
-
-
-@dataclass
-class ImportItem:
-    line: int
-    external_id: str
-    messages: list[dict]
-    is_chat: bool
-    kind: str
-    metadata: dict
-    candidates: list[CandidateItem] = field(default_factory=list)
+BATCH_LINES = 500
+MAX_BAD_BYTES_COUNTED = 100
 
 
 @dataclass
@@ -78,149 +54,104 @@ class ImportResult:
         )
 
 
-def _parse_messages(value) -> tuple[list[dict], bool]:
-    if isinstance(value, str):
-        if not value.strip():
-            raise ValueError("prompt is empty")
-        return [{"role": "user", "content": value}], False
-    if not isinstance(value, list) or not value:
-        raise ValueError("prompt must be a string or a non-empty list of messages")
-    messages = []
-    for i, message in enumerate(value):
-        if not isinstance(message, dict) or set(message) - {"role", "content"}:
-            raise ValueError(f"prompt message {i} must be an object with role and content")
-        role, content = message.get("role"), message.get("content")
-        if role not in CHAT_ROLES:
-            raise ValueError(f"prompt message {i} has role {role!r}; use system, user or assistant")
-        if not isinstance(content, str) or not content.strip():
-            raise ValueError(f"prompt message {i} has no text content")
-        messages.append({"role": role, "content": content})
-    if messages[-1]["role"] != "user":
-        raise ValueError("the prompt's last message must be a user turn")
-    return messages, True
+class LineChecker:
+    """Yields the good items of `lines` (str, or bytes as read from a file opened in
+    binary) and collects (line number, reason) for every problem of the others."""
 
+    def __init__(self, *, default_kind: str):
+        self.default_kind = default_kind
+        self.errors: list[tuple[int, str]] = []
+        self.first_line_of: dict[str, int] = {}
 
-def _parse_producer(value) -> tuple[str, str]:
-    if isinstance(value, str) and value.strip():
-        return ProducerKind.IMPORTED, value.strip()
-    if isinstance(value, dict):
-        kind = value.get("kind", ProducerKind.IMPORTED)
-        name = value.get("name")
-        if kind not in IMPORTABLE_PRODUCERS:
-            raise ValueError(f"producer kind {kind!r} cannot be imported; use base, human or imported")
-        if not isinstance(name, str) or not name.strip():
-            raise ValueError("producer needs a name")
-        return kind, name.strip()
-    raise ValueError("producer must be a model name or {kind, name}")
-
-
-def _parse_candidate(index: int, value) -> CandidateItem:
-    if not isinstance(value, dict):
-        raise ValueError(f"candidate {index} must be an object")
-    unknown = set(value) - {"text", "producer", "sampling"}
-    if unknown:
-        raise ValueError(f"candidate {index} has unknown fields: {', '.join(sorted(unknown))}")
-    text = value.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise ValueError(f"candidate {index} has no text")
-    if len(text) > MAX_TEXT_CHARS:
-        raise ValueError(f"candidate {index} is longer than {MAX_TEXT_CHARS} characters")
-    try:
-        kind, name = _parse_producer(value.get("producer"))
-    except ValueError as error:
-        raise ValueError(f"candidate {index}: {error}") from None
-    sampling = value.get("sampling", {})
-    if not isinstance(sampling, dict):
-        raise ValueError(f"candidate {index}: sampling must be an object")
-    return CandidateItem(text=text, producer_kind=kind, producer_name=name, sampling=sampling)
-
-
-def _check_kind(kind: str, n_candidates: int) -> None:
-    if kind == TaskKind.PAIR and n_candidates != 2:
-        raise ValueError(f"a pair task takes exactly 2 candidates, got {n_candidates}; use rank for more")
-    if kind == TaskKind.RANK and n_candidates < 2:
-        raise ValueError("a rank task takes at least 2 candidates")
-
-
-def parse_line(number: int, raw: str, default_kind: str) -> ImportItem:
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"not valid JSON ({error.msg} at column {error.colno})") from None
-    if not isinstance(data, dict):
-        raise ValueError("each line must be a JSON object")
-    unknown = set(data) - {"external_id", "prompt", "candidates", "kind", "metadata"}
-    if unknown:
-        raise ValueError(f"unknown fields: {', '.join(sorted(unknown))}")
-    external_id = data.get("external_id")
-    if isinstance(external_id, int) and not isinstance(external_id, bool):
-        external_id = str(external_id)
-    if not isinstance(external_id, str) or not external_id.strip() or len(external_id) > 200:
-        raise ValueError("external_id must be a non-empty string of at most 200 characters")
-    if "prompt" not in data:
-        raise ValueError("prompt is missing")
-    messages, is_chat = _parse_messages(data["prompt"])
-    metadata = data.get("metadata", {})
-    if not isinstance(metadata, dict):
-        raise ValueError("metadata must be an object")
-    kind = data.get("kind", default_kind)
-    if kind not in TaskKind.values:
-        raise ValueError(f"kind {kind!r} is not one of {', '.join(TaskKind.values)}")
-    raw_candidates = data.get("candidates", [])
-    if not isinstance(raw_candidates, list):
-        raise ValueError("candidates must be a list")
-    if len(raw_candidates) > MAX_CANDIDATES:
-        raise ValueError(f"at most {MAX_CANDIDATES} candidates per prompt")
-    candidates = [_parse_candidate(i, c) for i, c in enumerate(raw_candidates)]
-    keys = [c.key for c in candidates]
-    if len(set(keys)) != len(keys):
-        raise ValueError("two candidates have the same producer and text")
-    if candidates:
-        _check_kind(kind, len(candidates))
-    return ImportItem(
-        line=number,
-        external_id=external_id.strip(),
-        messages=messages,
-        is_chat=is_chat,
-        kind=kind,
-        metadata=metadata,
-        candidates=candidates,
-    )
-
-
-def parse_import(lines: Iterable[str], *, default_kind: str) -> list[ImportItem]:
-    """Parse and check every line; raise ImportRejected listing every bad one."""
-    items: list[ImportItem] = []
-    errors: list[tuple[int, str]] = []
-    first_line_of: dict[str, int] = {}
-    for number, raw in enumerate(lines, start=1):
-        if isinstance(raw, bytes):
-            try:
-                raw = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                errors.append((number, "not UTF-8 text"))
+    def items(self, lines: Iterable[str | bytes]) -> Iterator[ImportItem]:
+        offset = 0  # bytes before this line, to point at bad bytes in the file
+        for number, raw in enumerate(lines, start=1):
+            if len(self.errors) >= MAX_ERRORS_REPORTED:
+                self.errors.append((0, f"stopped checking after {MAX_ERRORS_REPORTED} problems"))
+                return
+            text, bad_bytes = _decode(raw, first_line=number == 1, offset=offset)
+            if isinstance(raw, bytes):
+                offset += len(raw)
+            if bad_bytes:
+                self.errors.append((number, bad_bytes))
+            if not text.strip():
                 continue
-        if not raw.strip():
-            continue
+            item, problems = parse_line(text, number=number, default_kind=self.default_kind)
+            self.errors.extend((number, problem) for problem in problems)
+            if item is None or bad_bytes:
+                continue
+            first = self.first_line_of.setdefault(item.external_id, number)
+            if first != number:
+                self.errors.append((number, f"external_id {item.external_id!r} already used on line {first}"))
+                continue
+            yield item
+
+
+def _decode(raw: str | bytes, *, first_line: bool, offset: int) -> tuple[str, str | None]:
+    """The line's text, and what is wrong with its bytes if they are not UTF-8.
+
+    A line with bad bytes comes back decoded with the bad bytes replaced, so that its
+    other problems can be reported with it; it is never imported."""
+    # A BOM that an editor put at the start of the file is not part of line 1.
+    if isinstance(raw, str):
+        return (raw.removeprefix("\ufeff") if first_line else raw), None
+    start = len(codecs.BOM_UTF8) if first_line and raw.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return raw[start:].decode("utf-8"), None
+    except UnicodeDecodeError:
+        pass
+    bad = _bad_byte_offsets(raw, start)
+    first = bad[0]
+    shown = f"byte 0x{raw[first]:02x} at offset {first} of the line (offset {offset + first} of the file, counting from 0)"
+    more = f", and {len(bad) - 1}{'+' if len(bad) == MAX_BAD_BYTES_COUNTED else ''} more bad bytes" if len(bad) > 1 else ""
+    return raw[start:].decode("utf-8", errors="replace"), f"not UTF-8 text: {shown}{more}"
+
+
+def _bad_byte_offsets(raw: bytes, start: int) -> list[int]:
+    found, position = [], start
+    while len(found) < MAX_BAD_BYTES_COUNTED:
         try:
-            item = parse_line(number, raw, default_kind)
-        except ValueError as error:
-            errors.append((number, str(error)))
-            continue
-        if item.external_id in first_line_of:
-            errors.append(
-                (number, f"external_id {item.external_id!r} already used on line {first_line_of[item.external_id]}")
-            )
-            continue
-        first_line_of[item.external_id] = number
-        items.append(item)
-        if len(errors) >= MAX_ERRORS_REPORTED:
+            raw[position:].decode("utf-8")
             break
+        except UnicodeDecodeError as error:
+            found.append(position + error.start)
+            position += error.end
+    return found
+
+
+def import_jsonl(*, project: Project, lines: Iterable[str | bytes]) -> ImportResult:
+    """Check and write: the one entry point for the command, the Import page and the API.
+
+    Once a problem is found nothing more is written, but checking goes on so that the
+    rejection lists every bad line; raising inside the transaction rolls back the
+    batches already written."""
+    checker = LineChecker(default_kind=project.default_task_kind)
+    result = ImportResult()
+    with transaction.atomic():
+        batch: list[ImportItem] = []
+        for item in checker.items(lines):
+            batch.append(item)
+            if len(batch) == BATCH_LINES:
+                _import_batch(project, batch, result, checker.errors)
+                batch = []
+        if batch:
+            _import_batch(project, batch, result, checker.errors)
+        if checker.errors:
+            raise ImportRejected(sorted(checker.errors, key=lambda error: error[0] or float("inf")))
+        if not result.lines:
+            raise ImportRejected([(0, "the file has no lines to import")])
+    return result
+
+
+def _import_batch(project: Project, items: list[ImportItem], result: ImportResult, errors: list) -> None:
+    stored = _stored_prompts(project, items)
+    for item in items:
+        prompt = stored.get(item.external_id)
+        if prompt is not None and prompt.messages != item.messages:
+            errors.append((item.line, f"external_id {item.external_id!r} exists with a different prompt"))
     if errors:
-        raise ImportRejected(errors)
-    if not items:
-        raise ImportRejected([(0, "the file has no lines to import")])
-    return items
+        return  # the import is rejected: keep checking, stop writing
+    _write_batch(project, items, stored, result)
 
 
 def task_candidate_key(kind: str, candidate_ids: list[int], calibration_for: int | None = None) -> str:
@@ -228,32 +159,23 @@ def task_candidate_key(kind: str, candidate_ids: list[int], calibration_for: int
     return hashlib.sha256(payload.encode("ascii")).hexdigest()
 
 
-def _check_against_stored(items: list[ImportItem], stored: dict[str, Prompt]) -> None:
-    errors = []
-    for item in items:
-        prompt = stored.get(item.external_id)
-        if prompt is not None and prompt.messages != item.messages:
-            errors.append((item.line, f"external_id {item.external_id!r} exists with a different prompt"))
-    if errors:
-        raise ImportRejected(errors)
-
-
 def _chunks(values: list, size: int = 500):
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
 
-@transaction.atomic
-def prompts_import(*, project: Project, items: list[ImportItem]) -> ImportResult:
-    """Write parsed items in one transaction; existing prompts, candidates and tasks are
-    reused, so importing the same file twice writes nothing the second time."""
-    result = ImportResult(lines=len(items))
-    external_ids = [item.external_id for item in items]
+def _stored_prompts(project: Project, items: list[ImportItem]) -> dict[str, Prompt]:
     stored: dict[str, Prompt] = {}
-    for chunk in _chunks(external_ids):
+    for chunk in _chunks([item.external_id for item in items]):
         stored.update({p.external_id: p for p in Prompt.objects.filter(project=project, external_id__in=chunk)})
-    _check_against_stored(items, stored)
+    return stored
 
+
+def _write_batch(project: Project, items: list[ImportItem], stored: dict[str, Prompt], result: ImportResult) -> None:
+    """Write one batch of checked items, adding to `result`; existing prompts (`stored`,
+    by external id), candidates and tasks are reused, so importing the same file twice
+    writes nothing the second time. Runs inside import_jsonl's transaction."""
+    result.lines += len(items)
     new_prompts = []
     for item in items:
         if item.external_id not in stored:
@@ -270,7 +192,7 @@ def prompts_import(*, project: Project, items: list[ImportItem]) -> ImportResult
             )
     for prompt in Prompt.objects.bulk_create(new_prompts, batch_size=500):
         stored[prompt.external_id] = prompt
-    result.prompts_created = len(new_prompts)
+    result.prompts_created += len(new_prompts)
 
     prompt_ids = [stored[item.external_id].pk for item in items]
     existing_candidates: dict[tuple[int, str], int] = {}
@@ -295,7 +217,7 @@ def prompts_import(*, project: Project, items: list[ImportItem]) -> ImportResult
                 )
     for candidate in Candidate.objects.bulk_create(new_candidates, batch_size=500):
         existing_candidates[(candidate.prompt_id, candidate.content_key)] = candidate.pk
-    result.candidates_created = len(new_candidates)
+    result.candidates_created += len(new_candidates)
 
     wanted: dict[str, tuple[ImportItem, list[int]]] = {}
     for item in items:
@@ -319,11 +241,4 @@ def prompts_import(*, project: Project, items: list[ImportItem]) -> ImportResult
     for task, ids in new_tasks:
         links.extend(TaskCandidate(task=task, candidate_id=cid, position=pos) for pos, cid in enumerate(ids))
     TaskCandidate.objects.bulk_create(links, batch_size=1000)
-    result.tasks_created = len(new_tasks)
-    return result
-
-
-def import_jsonl(*, project: Project, lines: Iterable[str]) -> ImportResult:
-    """Parse, check and write: the one entry point for the command, the form and the API."""
-    items = parse_import(lines, default_kind=project.default_task_kind)
-    return prompts_import(project=project, items=items)
+    result.tasks_created += len(new_tasks)

@@ -23,12 +23,15 @@ class Command(BaseCommand):
         if not file.is_file():
             raise CommandError(f"No such file: {file}")
         try:
-            with file.open(encoding="utf-8") as lines:
+            # Binary, read line by line: bytes that are not UTF-8 are reported with their
+            # line and offset, and a large file never sits in memory.
+            with file.open("rb") as lines:
                 result = import_jsonl(project=target, lines=lines)
-        except UnicodeDecodeError:
-            raise CommandError(f"{file} is not UTF-8 text; nothing was written.") from None
         except ImportRejected as rejected:
             for number, reason in rejected.errors:
-                self.stderr.write(f"{file}:{number}: {reason}")
-            raise CommandError(f"{len(rejected.errors)} bad line(s); nothing was written.") from None
+                self.stderr.write(f"{file}:{number}: {reason}" if number else f"{file}: {reason}")
+            lines_with_errors = len({number for number, _ in rejected.errors if number})
+            raise CommandError(
+                f"{len(rejected.errors)} problem(s) on {lines_with_errors} line(s); nothing was written."
+            ) from None
         self.stdout.write(self.style.SUCCESS(f"Imported into {target.slug}: {result.summary}."))
