@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "feedback.api.limits.ApiBodyLimitMiddleware",
+    "feedback.request_text.NulCharacterMiddleware",
 ]
 
 ROOT_URLCONF = "feedback.urls"
@@ -169,6 +170,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 200 * 1024 * 1024))
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", 1024 * 1024))
+# JSON bodies nest at most this deep (feedback/api/parsers.py); deeper is a 400.
+API_MAX_JSON_DEPTH = int(os.environ.get("API_MAX_JSON_DEPTH", 64))
 
 # Artifacts (snapshots, adapters, run logs): one folder here; production points it at
 # a shared mount or an object store synced by the workers.
@@ -190,6 +193,8 @@ if not DEBUG:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A failed CSRF check answers JSON under /api/ (Django's page elsewhere).
+CSRF_FAILURE_VIEW = "feedback.api.errors.csrf_failure"
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 # Celery: a filesystem broker needs no server for the embedded default.
@@ -229,6 +234,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "feedback.api.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "feedback.api.errors.api_exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "feedback.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # ?format= names the export's file format, not a DRF renderer.
     "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_THROTTLE_CLASSES": [],
