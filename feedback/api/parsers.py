@@ -35,11 +35,11 @@ def _describe(character: str) -> str:
     return "a NUL character (\\u0000)" if character == "\x00" else f"an unpaired surrogate (\\u{ord(character):04x})"
 
 
-def check_json(value, max_depth: int) -> None:
+def check_json(value, max_depth: int, root: str = "") -> None:
     """Raise UnacceptableJSON where parsed JSON nests deeper than `max_depth` containers
-    or holds a string (or key) with NUL or an unpaired surrogate. Iterative, so a value
-    of any depth is walked without recursing."""
-    stack = [(value, 0, "")]
+    or holds a string (or key) with NUL or an unpaired surrogate; `root` names the value
+    in the message. Iterative, so a value of any depth is walked without recursing."""
+    stack = [(value, 0, root)]
     while stack:
         item, depth, where = stack.pop()
         if isinstance(item, str):
@@ -97,7 +97,7 @@ class BoundedJSONField(serializers.JSONField):
         except RecursionError:
             self.fail("unacceptable", reason=f"nested deeper than {settings.API_MAX_JSON_DEPTH} levels")
         try:
-            check_json(value, settings.API_MAX_JSON_DEPTH)
+            check_json(value, settings.API_MAX_JSON_DEPTH, root=self.field_name or "")
         except UnacceptableJSON as error:
             self.fail("unacceptable", reason=str(error))
         return value

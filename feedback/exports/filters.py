@@ -71,9 +71,9 @@ def parse_when(value: str, name: str, *, upper: bool = False, include_day: bool 
         day = parse_date(text)
         parsed = None if day else parse_datetime(text)
     except ValueError as error:  # well-formed but not a real date: 2020-13-45, 2020-02-30
-        raise FilterError(f"{name}: {value!r} is not a real date ({error})") from None
+        raise FilterError(f"{name}: {text!r} is not a real date ({error})") from None
     if day is None and parsed is None:
-        raise FilterError(f"{name}: {value!r} is not a date (YYYY-MM-DD) or an ISO datetime")
+        raise FilterError(f"{name}: {text!r} is not a date (YYYY-MM-DD) or an ISO datetime")
     try:
         if day is not None:
             parsed = datetime.combine(day, time.min) + (timedelta(days=1) if include_day else timedelta(0))
@@ -83,7 +83,7 @@ def parse_when(value: str, name: str, *, upper: bool = False, include_day: bool 
         past_the_end = (day or parsed).year == MAXYEAR
         if past_the_end == upper:
             return None
-        raise FilterError(f"{name}: {value!r} is out of range") from None
+        raise FilterError(f"{name}: {text!r} is out of range") from None
     return parsed
 
 

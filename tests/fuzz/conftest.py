@@ -14,6 +14,7 @@ from feedback.loop.models import AdapterStatus, AdapterVersion, RunStatus, Train
 from feedback.quality.models import QuizQuestion
 from tests.support.fuzz_requests import OtherLanes
 from tests.support.labels import make_label
+from tests.support.passwords import fast_password_hashing  # noqa: F401 (autouse fixture)
 
 ANSWERS = {"pair": {"choice": "A", "strength": None}, "rank": {"order": [2, 0, 1]},
            "thumbs": {"thumbs": {"0": "up", "1": "down"}}}
@@ -33,12 +34,6 @@ class World:
     quiz: QuizQuestion
     annotator_ids: list
     lanes: OtherLanes = field(default_factory=OtherLanes)
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The login form is fuzzed too: checking a password must not take a PBKDF2's time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
