@@ -130,6 +130,9 @@ def parse_filters(get, *, until_includes_day: bool = False) -> ExportFilters:
             raise FilterError(f"split: use {' or '.join(Split.values)}")
         filters.split = split
     if get.get("max_label_id") not in (None, ""):
-        filters.max_label_id = parse_ints([get.get("max_label_id")], "max_label_id")[0]
+        numbers = parse_ints([get.get("max_label_id")], "max_label_id")
+        if len(numbers) != 1:
+            raise FilterError("max_label_id: one whole number")
+        filters.max_label_id = numbers[0]
     filters.weight_by_reliability = str(get.get("weight_by_reliability", "")).lower() in ("1", "true", "yes")
     return filters

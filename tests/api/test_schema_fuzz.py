@@ -145,6 +145,7 @@ def test_no_server_errors(project, make_user, codebook, connection_kept_across_r
                 probe()
             except Unsatisfiable:
                 assert mode == GenerationMode.NEGATIVE, operation.path  # nothing to get wrong in it
+    print(f"schemathesis: {calls} requests over {len(list(schema.get_all_operations()))} operations")
     assert calls >= 100
     assert not failures, "\n".join(failures[:10])
     lanes.settle()

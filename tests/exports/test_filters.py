@@ -67,8 +67,10 @@ def test_parse_filters_takes_until_as_exclusive_or_inclusive():
     (f"codebook_version={2**31}", "codebook_version: numbers from 0 to 2147483647"),
     (f"max_label_id={2**63}", "max_label_id: numbers from 0 to 9223372036854775807"),
     ("min_agreement=nan", "min_agreement: a number between 0 and 1"),
+    ("max_label_id=,", "max_label_id: one whole number"),
+    ("max_label_id=1,2", "max_label_id: one whole number"),
 ])
-def test_numbers_outside_their_columns_are_refused(query, says):
+def test_numbers_a_column_cannot_hold_or_not_one_number_are_refused(query, says):
     with pytest.raises(FilterError, match=says):
         parse_filters(QueryDict(query))
 

@@ -66,3 +66,10 @@ def world(project, make_user, codebook, tasks_of, annotators) -> World:
     return World(project=project, admin=admin, client=client, token=Token.objects.create(user=admin).key,
                  leases=leases, tasks=tasks, other_assignment=other.pk, run=run, adapters=[first, second], quiz=quiz,
                  annotator_ids=[user.pk for user in annotators])
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.support.fuzz_requests import SENT
+
+    if SENT["requests"]:
+        terminalreporter.write_line(f"fuzz: {SENT['requests']} requests sent by tests/fuzz")

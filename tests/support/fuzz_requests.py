@@ -13,6 +13,8 @@ from tests.support.db_state import changed_tables, fingerprint
 from tests.support.strategies import urlencode_form
 
 FORM = "application/x-www-form-urlencoded"
+# Requests sent by the fuzz tests in this session (reported at the end of the run).
+SENT = {"requests": 0}
 REPO = Path(__file__).resolve().parents[2]
 
 # Issue 19's helpers work on these files in parallel. A 5xx raised from one of them is
@@ -80,6 +82,7 @@ def check_request(client: Client, method: str, url: str, *, body: bytes = b"", c
     it was. The request runs in a savepoint rolled back afterwards, so each example
     starts from the same rows. With `lanes`, an exception raised in another helper's
     file is recorded there instead of failing."""
+    SENT["requests"] += 1
     # Messages left by earlier redirects (never followed here) would read as this one's.
     client.cookies.pop("messages", None)
     try:

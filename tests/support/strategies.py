@@ -37,10 +37,17 @@ def huge_ints():
                      st.integers(max_value=-1, min_value=-(2**80)))
 
 
+def weighted(*options):
+    """One of several strategies, by weight: `weighted((3, a), (1, b))` draws from `a`
+    three times as often as from `b`."""
+    strategies = [strategy for weight, strategy in options for _ in range(weight)]
+    return st.integers(0, len(strategies) - 1).flatmap(lambda i: strategies[i])
+
+
 def path_ids(known: list[int], *, unknown: int = 1):
     """A number in a URL: mostly one that names a row (the caller's or someone
     else's), else one outside every column's range (one in `unknown` + 3)."""
-    return st.one_of(*[st.sampled_from(known)] * 3, *[huge_ints().filter(lambda n: n >= 0)] * unknown)
+    return weighted((3, st.sampled_from(known)), (unknown, huge_ints().filter(lambda n: n >= 0)))
 
 
 def number_texts():
