@@ -201,6 +201,8 @@ if not DEBUG:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A failed CSRF check answers JSON under /api/ (Django's page elsewhere).
+CSRF_FAILURE_VIEW = "feedback.api.errors.csrf_failure"
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 # Celery: a filesystem broker needs no server for the embedded default.
@@ -240,6 +242,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "feedback.api.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "feedback.api.errors.api_exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "feedback.api.parsers.StorableJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # ?format= names the export's file format, not a DRF renderer.
     "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_THROTTLE_CLASSES": [],

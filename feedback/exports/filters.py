@@ -2,12 +2,14 @@
 prompt split) and which aggregated rows come out (minimum agreement). Parsed the same
 way from API query parameters and command-line options."""
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import MAXYEAR, datetime, time, timedelta
+from datetime import timezone as dt_timezone
 
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from feedback.bounds import BIGINT_MAX, INT_MAX
 from feedback.labelling.models import Split, Tier
 
 DATASETS = ("preference", "unpaired", "sft", "raw")
@@ -54,17 +56,38 @@ class ExportFilters:
         return labels
 
 
-def parse_when(value: str, name: str) -> datetime:
-    parsed = parse_datetime(value)
-    if parsed is None:
-        day = parse_date(value)
-        if day is None:
-            raise FilterError(f"{name}: {value!r} is not a date (YYYY-MM-DD) or an ISO datetime")
-        parsed = datetime(day.year, day.month, day.day)
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+def parse_when(value: str, name: str, *, upper: bool = False, include_day: bool = False) -> datetime | None:
+    """A date (YYYY-MM-DD) or an ISO datetime as an aware datetime (a naive one is in
+    the current time zone); `upper` for an upper bound. A date is its day's first
+    moment; with `include_day`, the next day's, so that an exclusive upper bound takes
+    the day in (the dashboard's "until", both ends included).
+
+    None, no bound, where the moment lies beyond what a datetime holds in UTC on the
+    side that asks for none: an upper bound past the end of year 9999 (the browser's
+    date picker offers 9999-12-31), a lower bound before year 1. Raises FilterError,
+    naming `name`, for anything else that is not a real moment."""
+    text = str(value).strip()
+    try:
+        day = parse_date(text)
+        parsed = None if day else parse_datetime(text)
+    except ValueError as error:  # well-formed but not a real date: 2020-13-45, 2020-02-30
+        raise FilterError(f"{name}: {text!r} is not a real date ({error})") from None
+    if day is None and parsed is None:
+        raise FilterError(f"{name}: {text!r} is not a date (YYYY-MM-DD) or an ISO datetime")
+    try:
+        if day is not None:
+            parsed = datetime.combine(day, time.min) + (timedelta(days=1) if include_day else timedelta(0))
+        parsed = timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+        parsed.astimezone(dt_timezone.utc)  # what the database is given
+    except OverflowError:
+        past_the_end = (day or parsed).year == MAXYEAR
+        if past_the_end == upper:
+            return None
+        raise FilterError(f"{name}: {text!r} is out of range") from None
+    return parsed
 
 
-MAX_ID = 2**63 - 1
+MAX_ID = BIGINT_MAX
 
 
 def parse_ints(values: list[str], name: str, *, maximum: int = MAX_ID) -> list[int]:
@@ -78,19 +101,21 @@ def parse_ints(values: list[str], name: str, *, maximum: int = MAX_ID) -> list[i
     return numbers
 
 
-def parse_filters(get) -> ExportFilters:
-    """From a QueryDict-like `get(name) -> str|None` and `getlist`. Raises FilterError."""
+def parse_filters(get, *, until_includes_day: bool = False) -> ExportFilters:
+    """From a QueryDict-like `get(name) -> str|None` and `getlist`. Raises FilterError.
+    A date as `until` is exclusive (labels before that day), or with
+    `until_includes_day` inclusive (labels up to the end of that day)."""
     filters = ExportFilters()
     getlist = getattr(get, "getlist", lambda name: [get.get(name)] if get.get(name) else [])
-    filters.codebook_versions = parse_ints(getlist("codebook_version"), "codebook_version", maximum=2**31 - 1)
+    filters.codebook_versions = parse_ints(getlist("codebook_version"), "codebook_version", maximum=INT_MAX)
     if get.get("since"):
         filters.since = parse_when(get.get("since"), "since")
     if get.get("until"):
-        filters.until = parse_when(get.get("until"), "until")
+        filters.until = parse_when(get.get("until"), "until", upper=True, include_day=until_includes_day)
     if get.get("min_agreement") not in (None, ""):
         try:
             filters.min_agreement = float(get.get("min_agreement"))
-        except ValueError:
+        except (TypeError, ValueError):
             raise FilterError("min_agreement: a number between 0 and 1") from None
         if not 0 <= filters.min_agreement <= 1:
             raise FilterError("min_agreement: a number between 0 and 1")
@@ -105,6 +130,9 @@ def parse_filters(get) -> ExportFilters:
             raise FilterError(f"split: use {' or '.join(Split.values)}")
         filters.split = split
     if get.get("max_label_id") not in (None, ""):
-        filters.max_label_id = parse_ints([get.get("max_label_id")], "max_label_id")[0]
+        numbers = parse_ints([get.get("max_label_id")], "max_label_id")
+        if len(numbers) != 1:
+            raise FilterError("max_label_id: one whole number")
+        filters.max_label_id = numbers[0]
     filters.weight_by_reliability = str(get.get("weight_by_reliability", "")).lower() in ("1", "true", "yes")
     return filters

@@ -4,6 +4,7 @@ import uuid
 
 from django import forms
 
+from feedback.bounds import INT_MAX
 from feedback.labelling.errors import InvalidAnswer
 from feedback.labelling.models import TaskKind
 from feedback.labelling.services.labels import MAX_TIME_SPENT_MS, Submission
@@ -63,6 +64,8 @@ def submission_from_post(*, kind: str, n_candidates: int, post) -> Submission:
         codebook_version = int(post.get("codebook_version") or 0) or None
     except ValueError:
         raise InvalidAnswer("The codebook version must be a number.") from None
+    if codebook_version is not None and not 1 <= codebook_version <= INT_MAX:
+        raise InvalidAnswer("This project has no such codebook version to label under.")
     return Submission(
         answer=answer_from_post(kind, n_candidates, post),
         submission_id=submission_id,

@@ -1,5 +1,6 @@
 from django import forms
 
+from feedback.bounds import whole_number
 from feedback.labelling.models import PairChoice, TaskKind
 from feedback.quality.naming import CHOICE_NAMES
 
@@ -51,9 +52,10 @@ class CalibrationForm(forms.Form):
     def clean_task_ids(self) -> list[int]:
         raw = self.cleaned_data.get("task_ids") or ""
         parts = [part for part in raw.replace(" ", ",").split(",") if part]
-        if not all(part.isdigit() for part in parts):
+        numbers = [whole_number(part) for part in parts]
+        if None in numbers:
             raise forms.ValidationError("Task numbers, separated by commas.")
-        return [int(part) for part in parts]
+        return numbers
 
     def clean(self):
         data = super().clean()

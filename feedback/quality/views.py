@@ -1,21 +1,20 @@
 """Reviewer pages: the quality dashboard, the adjudication queue and page, gold items
 and the calibration set; the annotators' quiz."""
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
+from feedback.bounds import whole_number
 from feedback.charts.svg import Series, bar_chart, line_chart
+from feedback.exports.filters import ExportFilters, FilterError, parse_filters
 from feedback.labelling.access import project_view
 from feedback.labelling.errors import InvalidAnswer
 from feedback.labelling.models import Membership, Role, Task
 from feedback.labelling.selectors import active_codebook
-from feedback.exports.filters import ExportFilters
 from feedback.quality.dashboard import dashboard
 from feedback.quality.forms import AdjudicationForm, CalibrationForm
 from feedback.quality.models import Adjudication
@@ -29,25 +28,20 @@ from feedback.quality.selectors import (
 from feedback.quality.services import adjudicate, calibration_add, gold_mark, tier_apply
 
 
-def _day_start(value: str):
-    day = parse_date(value or "")
-    return timezone.make_aware(datetime.combine(day, time.min)) if day else None
-
-
-def _filters(request) -> ExportFilters:
-    """Codebook version and a window of days, both ends included (local time)."""
-    version = request.GET.get("codebook_version", "")
-    until = _day_start(request.GET.get("until", ""))
-    return ExportFilters(
-        codebook_versions=[int(version)] if version.isdigit() else [],
-        since=_day_start(request.GET.get("since", "")),
-        until=until + timedelta(days=1) if until else None,
-    )
+def _filters(request) -> tuple[ExportFilters, str]:
+    """The export filters from the query (codebook version, a window of days with both
+    ends included, tiers, split), and what was wrong with them: then none apply."""
+    try:
+        return parse_filters(request.GET, until_includes_day=True), ""
+    except FilterError as error:
+        return ExportFilters(), f"{error}. Showing every label instead."
 
 
 @project_view(min_role=Role.REVIEWER)
 def dashboard_page(request, project):
-    filters = _filters(request)
+    filters, error = _filters(request)
+    if error:
+        messages.error(request, error)
     data = dashboard(project, filters)
     weeks = data["by_week"]
     # One line per task kind: their alphas measure different things (see quality.measures).
@@ -62,10 +56,10 @@ def dashboard_page(request, project):
                           maximum=1.0)
     return render(request, "quality/dashboard.html", {
         "project": project, "nav": "quality", "data": data, "agreement_chart": chart, "producer_chart": producers,
-        "filters": filters, "until_shown": filters.until - timedelta(days=1) if filters.until else None,
+        "filters": filters, "until_shown": filters.until - timedelta(microseconds=1) if filters.until else None,
         "versions": project.codebooks.values_list("version", flat=True),
         "is_admin": request.membership.role == Role.ADMIN,
-    })
+    }, status=400 if error else 200)
 
 
 @project_view(min_role=Role.REVIEWER)
@@ -145,9 +139,9 @@ def quiz_view(request, project):
 def gold_page(request, project):
     """Gold items and the active version's calibration set. ?task=ID leads an admin to
     that task's page to set its expected answer."""
-    wanted = request.GET.get("task", "")
-    if wanted.isdigit() and request.membership.role == Role.ADMIN:
-        task = get_object_or_404(Task, project=project, pk=int(wanted))
+    wanted = whole_number(request.GET.get("task", ""))
+    if wanted is not None and request.membership.role == Role.ADMIN:
+        task = get_object_or_404(Task, project=project, pk=wanted)
         return redirect(f"{reverse('quality:adjudicate', args=[project.slug, task.pk])}?gold=1")
     codebook = active_codebook(project)
     return render(request, "quality/gold.html", {

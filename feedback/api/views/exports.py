@@ -103,6 +103,18 @@ class SnapshotCreateSerializer(serializers.Serializer):
     form = serializers.ChoiceField(choices=FORMS, default="conversational")
     filters = serializers.DictField(required=False, default=dict, help_text="The export filters, as in the export parameters.")
 
+    def validate_filters(self, filters: dict) -> dict:
+        """As query parameters are: text, or a list of texts (numbers and booleans read as text)."""
+        scalar = (str, int, float, bool)
+        text = {}
+        for name, value in filters.items():
+            if value is None:
+                continue
+            if not (isinstance(value, scalar) or isinstance(value, list) and all(isinstance(v, scalar) for v in value)):
+                raise serializers.ValidationError(f"{name}: a string, a number, or a list of them.")
+            text[name] = [str(v) for v in value] if isinstance(value, list) else str(value)
+        return text
+
 
 class _Params(dict):
     def getlist(self, name):

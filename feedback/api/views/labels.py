@@ -4,8 +4,9 @@ from rest_framework import generics
 from rest_framework.exceptions import ValidationError
 
 from feedback.api.permissions import project_for
-from feedback.exports.filters import FilterError, parse_ints, parse_when
 from feedback.api.serializers import LabelSerializer
+from feedback.bounds import INT_MAX
+from feedback.exports.filters import FilterError, parse_ints, parse_when
 from feedback.labelling.models import TaskKind
 from feedback.labelling.selectors import labels_visible_to
 
@@ -31,7 +32,7 @@ class LabelList(generics.ListAPIView):
         versions = params.getlist("codebook_version")
         if versions:
             try:
-                labels = labels.filter(codebook__version__in=parse_ints(versions, "codebook_version", maximum=2**31 - 1))
+                labels = labels.filter(codebook__version__in=parse_ints(versions, "codebook_version", maximum=INT_MAX))
             except FilterError as error:
                 raise ValidationError({"codebook_version": str(error)}) from None
         if params.get("annotator"):
@@ -41,10 +42,12 @@ class LabelList(generics.ListAPIView):
                 raise ValidationError({"kind": f"One of {', '.join(TaskKind.values)}."})
             labels = labels.filter(kind=params["kind"])
         try:
-            if params.get("since"):
-                labels = labels.filter(created_at__gte=parse_when(params["since"], "since"))
-            if params.get("until"):
-                labels = labels.filter(created_at__lt=parse_when(params["until"], "until"))
+            since = parse_when(params["since"], "since") if params.get("since") else None
+            until = parse_when(params["until"], "until", upper=True) if params.get("until") else None
         except FilterError as error:
             raise ValidationError({"detail": str(error)}) from None
+        if since is not None:
+            labels = labels.filter(created_at__gte=since)
+        if until is not None:
+            labels = labels.filter(created_at__lt=until)
         return labels.order_by("id")
