@@ -116,8 +116,7 @@ class BodyLimitMiddleware:
         # Where a multipart body's fields other than files pass DATA_UPLOAD_MAX_MEMORY_SIZE
         # (Content-Length counts the files too), Django itself refuses while reading.
         if isinstance(exception, RequestDataTooBig):
-            limit = in_memory_limit()
-            return too_large(request, f"Request body too large: its fields other than files may hold {_size(limit)}.", limit)
+            return data_too_big(request)
         return None
 
     def _length_required(self, request):
@@ -125,6 +124,13 @@ class BodyLimitMiddleware:
         if is_api(request):
             return JsonResponse({"detail": message}, status=411)
         return HttpResponse(message, status=411, content_type="text/plain; charset=utf-8")
+
+
+def data_too_big(request) -> HttpResponse:
+    """413 for Django's own RequestDataTooBig, raised while it reads a body whose
+    Content-Length passed the check above (a multipart body's fields other than files)."""
+    limit = in_memory_limit()
+    return too_large(request, f"Request body too large: its fields other than files may hold {_size(limit)}.", limit)
 
 
 def too_large(request, message: str, limit: float) -> HttpResponse:

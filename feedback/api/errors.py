@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from feedback.labelling.errors import ImportRejected, LabellingError
+from feedback.limits import data_too_big
 
 API_PREFIX = "/api/"
 
@@ -42,9 +43,6 @@ def _is_api(request) -> bool:
 
 
 def _bad_request_detail(exception) -> tuple[str, int]:
-    if isinstance(exception, RequestDataTooBig):
-        return (f"Request body too large: the limit is {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.",
-                status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exception, TooManyFieldsSent):
         return f"Too many form fields: the limit is {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}.", 400
     if isinstance(exception, TooManyFilesSent):
@@ -55,6 +53,8 @@ def _bad_request_detail(exception) -> tuple[str, int]:
 
 
 def bad_request(request, exception, **kwargs):
+    if isinstance(exception, RequestDataTooBig):
+        return data_too_big(request)  # the body-limit middleware's answer, JSON or page
     if not _is_api(request):
         return defaults.bad_request(request, exception, **kwargs)
     detail, code = _bad_request_detail(exception)

@@ -58,7 +58,8 @@ def test_a_body_past_djangos_limit_is_a_json_413_saying_the_limit(api_as, projec
         response = client.post(f"/api/v1/projects/{project.slug}/codebooks/", "text=" + "x" * 1000,
                                content_type=content_type)
         assert response.status_code == 413, content_type
-        assert response.json() == {"detail": "Request body too large: the limit is 200 bytes."}
+        assert response.json() == {"detail": "Request body too large: 1,005 bytes; the limit here is 200 bytes.",
+                                   "limit_bytes": 200}
     assert not project.codebooks.exists()
 
 
