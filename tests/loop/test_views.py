@@ -42,6 +42,7 @@ def test_train_now_queues_one_run_and_refuses_a_second(client, project, admin_us
     assert run.requested_by == admin_user and run.trigger == "manual"
     page = client.get(url("runs", project)).content.decode()
     assert "15 (a scheduled run waits for 50)" in page and "disabled" in page
+    assert "at least 30 held-out pairs, and a gain over the base and the promoted adapter whose 95% lower bound" in page
 
     with django_capture_on_commit_callbacks(execute=False):
         response = client.post(url("train_now", project), follow=True)
