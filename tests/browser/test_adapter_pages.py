@@ -50,6 +50,9 @@ def test_admin_promotes_a_refused_adapter_by_hand_and_rolls_it_back(page, projec
     assert "in place of v1, which would be retired" in page.get_by_role("main").inner_text()
     page.fill("textarea[name=note]", "Reviewers compared 40 answers side by side: v2 reads better.")
     screenshot(page, "promote-confirm")
+    page.set_viewport_size({"width": 390, "height": 900})
+    screenshot(page, "promote-confirm-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
     assert AdapterVersion.objects.get(pk=v2.pk).status == AdapterStatus.REJECTED  # nothing until confirmed
     page.get_by_role("button", name="Promote v2").click()
     page.wait_for_url(f"**/p/{project.slug}/adapters/")
