@@ -3,8 +3,13 @@ with and the base model, all scored on the same preference pairs.
 
 For each model and pair we score the chosen and the rejected response, then report
     preference_accuracy  share of pairs with score(chosen) > score(rejected) (ties count as misses)
+    preference_outcomes  the same per pair, in the eval file's order: "1" ranked right, "0" not
     mean_margin          mean of score(chosen) - score(rejected)
     rows                 number of pairs
+
+The outcome strings are what the promotion gate's confidence rule reads: every model is
+scored on the same pairs in the same order, so position i of two strings is one paired
+observation (one character a pair keeps a 10,000-pair evaluation at 10 kB a model).
 
 Scores:
 - policies (dpo, kto, and the base model): the mean per-token log-probability of the
@@ -118,10 +123,16 @@ def reward_scores(model, sequences: list[Sequence], pad_id: int, batch_size: int
     return scores
 
 
+def outcomes(margins: torch.Tensor) -> str:
+    """One character a pair: "1" where the chosen response scored higher, else "0"."""
+    return "".join("1" if won else "0" for won in (margins > 0).tolist())
+
+
 def summarize(chosen: torch.Tensor, rejected: torch.Tensor, scoring: str) -> dict:
     margins = chosen - rejected
     return {
         "preference_accuracy": round((margins > 0).double().mean().item(), 6),
+        "preference_outcomes": outcomes(margins),
         "mean_margin": round(margins.mean().item(), 6),
         "rows": len(margins),
         "scoring": scoring,
@@ -135,6 +146,7 @@ def implicit_reward(sums: torch.Tensor, ref_sums: torch.Tensor, beta: float) -> 
     return {
         "implicit_reward_accuracy": round((margins > 0).double().mean().item(), 6),
         "implicit_reward_margin": round(margins.mean().item(), 6),
+        "implicit_reward_outcomes": outcomes(margins),
     }
 
 

@@ -7,7 +7,8 @@ from feedback.loop.models import AdapterEvent, AdapterVersion, GenerationRound, 
 
 @admin.register(TrainingSettings)
 class TrainingSettingsAdmin(admin.ModelAdmin):
-    list_display = ("project", "retraining_enabled", "algorithm", "min_new_preferences", "promotion_margin")
+    list_display = ("project", "retraining_enabled", "algorithm", "min_new_preferences", "promotion_margin",
+                    "min_heldout_pairs")
     list_filter = ("retraining_enabled", "algorithm")
 
 

@@ -4,6 +4,7 @@ An adapter knows its run, its snapshot (so every label in it), its parent adapte
 its eval numbers; every candidate it later generates points back to it.
 """
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -28,6 +29,12 @@ def role_for_algorithm(algorithm: str) -> str:
     return AdapterRole.REWARD if algorithm == Algorithm.REWARD else AdapterRole.POLICY
 
 
+# Below this many held-out pairs the gate does not judge. At 30, beating chance with 95%
+# confidence takes 20 pairs ranked right (0.667); the exact bound alone would clear 5 of 5,
+# but a handful of pairs, often from a few prompts, says little about the next round.
+DEFAULT_MIN_HELDOUT_PAIRS = 30
+
+
 class TrainingSettings(models.Model):
     """Per-project knobs for scheduled retraining and the promotion gate."""
 
@@ -39,8 +46,13 @@ class TrainingSettings(models.Model):
     )
     hyperparameters = models.JSONField(default=dict, blank=True, help_text="Overrides of training defaults.")
     promotion_margin = models.FloatField(
-        default=0.0,
-        help_text="Held-out preference accuracy the new adapter must beat the promoted one and the base by.",
+        default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Held-out accuracy gain the new adapter must show over the promoted one and over the base "
+        "(chance, for policies) at 95% confidence: its lower confidence bound must be above this.",
+    )
+    min_heldout_pairs = models.PositiveIntegerField(
+        default=DEFAULT_MIN_HELDOUT_PAIRS, validators=[MinValueValidator(1)],
+        help_text="The gate promotes nothing evaluated on fewer held-out pairs than this.",
     )
     min_agreement = models.FloatField(
         null=True, blank=True, help_text="Only pairs with at least this annotator agreement are trained on."

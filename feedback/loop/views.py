@@ -5,17 +5,19 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from feedback.charts.intervals import Interval, lower_bound_chart
+from feedback.charts.svg import bar_chart
 from feedback.labelling.access import project_view
 from feedback.labelling.models import Role
-from feedback.charts.svg import bar_chart
 from feedback.loop.leaderboard_data import leaderboard
 from feedback.loop.models import AdapterStatus, AdapterVersion, GenerationRound, TrainingRun
-from feedback.loop.selectors import adapters_with_lineage, eval_table, run_charts
+from feedback.loop.selectors import adapters_with_lineage, eval_table, promoted_by_hand, rollback_target, run_charts
 from feedback.loop.services.adapters import AdapterError, adapter_promote, adapter_rollback
-from feedback.loop.services.rounds import RoundError, round_request
+from feedback.loop.services.gate import GateRule, gate_evidence
 from feedback.loop.services.requests import (
     RunConflict, active_run, new_preference_count, run_cancel, run_request, training_settings,
 )
+from feedback.loop.services.rounds import RoundError, round_request
 
 POLL_SECONDS = 2
 
@@ -71,9 +73,27 @@ def cancel(request, project, pk):
     return redirect("loop:run", slug=project.slug, pk=run.pk)
 
 
+def _gate_view(adapter: AdapterVersion) -> dict:
+    """The adapter's held-out evidence as its gate saw it (that run's margin and minimum)."""
+    evidence = gate_evidence(adapter)
+    rule = GateRule.of_run(adapter.run.config) if adapter.run else GateRule()
+    chart = None
+    if evidence.comparisons:
+        chart = lower_bound_chart(
+            [Interval(f"vs {c.short_name}", c.gain, c.lower) for c in evidence.comparisons],
+            threshold=rule.margin, threshold_label=f"margin {rule.margin:g}",
+            title=f"{adapter.label}'s held-out accuracy gain over each rival: estimate and "
+            f"{rule.confidence:.0%} lower bound")
+    rivals = [{"name": c.name, "accuracy": c.rival_accuracy, "gain": f"{c.gain:+.3f}", "lower": f"{c.lower:+.3f}",
+               "passes": c.lower > rule.margin, "only_new": c.only_new, "only_rival": c.only_rival}
+              for c in evidence.comparisons]
+    return {"evidence": evidence, "rule": rule, "level": f"{rule.confidence:.0%}", "rivals": rivals,
+            "scores": eval_table(adapter), "chart": chart, "by_hand": promoted_by_hand(adapter)}
+
+
 @project_view(min_role=Role.REVIEWER)
 def adapter_list(request, project):
-    adapters = [(adapter, eval_table(adapter)) for adapter in adapters_with_lineage(project)]
+    adapters = [(adapter, _gate_view(adapter)) for adapter in adapters_with_lineage(project)]
     return render(request, "loop/adapter_list.html", {
         "project": project, "nav": "adapters", "adapters": adapters,
         "is_admin": request.membership.role == Role.ADMIN,
@@ -81,27 +101,52 @@ def adapter_list(request, project):
     })
 
 
-@require_POST
+def _confirmed(request) -> bool:
+    """Promote and roll back change what generates every new candidate: a POST acts
+    only with the confirmation page's own button (name=confirm), never on its own."""
+    return request.method == "POST" and request.POST.get("confirm") == "yes"
+
+
 @project_view(min_role=Role.ADMIN)
 def promote(request, project, pk):
-    adapter = get_object_or_404(AdapterVersion, project=project, pk=pk)
+    """GET: what promoting would change, and a form to confirm. POST with confirm: do it."""
+    adapter = get_object_or_404(AdapterVersion.objects.select_related("parent", "run"), project=project, pk=pk)
+    if adapter.status == AdapterStatus.PROMOTED:
+        messages.info(request, f"{adapter.label} is already the promoted adapter.")
+        return redirect("loop:adapters", slug=project.slug)
     note = request.POST.get("note", "").strip()[:500]
-    adapter_promote(adapter, actor=request.user, note=note or f"promoted by hand by {request.user.get_username()}")
-    messages.success(request, f"{adapter.label} is now the promoted adapter.")
-    return redirect("loop:adapters", slug=project.slug)
+    if _confirmed(request):
+        adapter_promote(adapter, actor=request.user, note=note or f"promoted by hand by {request.user.get_username()}")
+        messages.success(request, f"{adapter.label} is now the promoted adapter.")
+        return redirect("loop:adapters", slug=project.slug)
+    replaced = project.adapters.filter(role=adapter.role, status=AdapterStatus.PROMOTED).first()
+    return render(request, "loop/confirm_promote.html", {
+        "project": project, "nav": "adapters", "adapter": adapter, "replaced": replaced, "note": note,
+        "unconfirmed": request.method == "POST", "gate": _gate_view(adapter),
+    })
 
 
-@require_POST
 @project_view(min_role=Role.ADMIN)
 def rollback(request, project):
-    role = request.POST.get("role", "policy")
-    try:
-        restored = adapter_rollback(project, role=role, actor=request.user, note=request.POST.get("note", "").strip()[:500])
-    except AdapterError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"Rolled back: {restored.label if restored else 'the base model'} is in use now.")
-    return redirect("loop:adapters", slug=project.slug)
+    """GET: what rolling back would restore, and a form to confirm. POST with confirm: do it."""
+    role = request.POST.get("role") or request.GET.get("role") or "policy"
+    current = project.adapters.filter(role=role, status=AdapterStatus.PROMOTED).select_related("parent").first()
+    if current is None:
+        messages.error(request, "No promoted adapter to roll back.")
+        return redirect("loop:adapters", slug=project.slug)
+    note = request.POST.get("note", "").strip()[:500]
+    if _confirmed(request):
+        try:
+            restored = adapter_rollback(project, role=role, actor=request.user, note=note)
+        except AdapterError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Rolled back: {restored.label if restored else 'the base model'} is in use now.")
+        return redirect("loop:adapters", slug=project.slug)
+    return render(request, "loop/confirm_rollback.html", {
+        "project": project, "nav": "adapters", "current": current, "restored": rollback_target(current),
+        "role": role, "note": note, "unconfirmed": request.method == "POST",
+    })
 
 
 @project_view(min_role=Role.REVIEWER)

@@ -44,7 +44,7 @@ def test_a_run_trains_registers_evaluates_and_promotes(loop_project, settings):
     assert json.loads((run_dir_for(second) / "spec.json").read_text())["init_adapter"] == str(adapter_dir(adapter))
     v2 = second.adapter
     assert v2.parent == adapter and set(v2.eval_metrics) == {"new", "v1", "base"}
-    assert v2.status == AdapterStatus.REJECTED and "does not beat" in v2.gate_reason
+    assert v2.status == AdapterStatus.REJECTED and "not above the margin 1.000" in v2.gate_reason
     adapter.refresh_from_db()
     assert adapter.status == AdapterStatus.PROMOTED  # the promoted one stays
 

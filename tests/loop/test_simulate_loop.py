@@ -12,8 +12,9 @@ from tests.loop.conftest import TINY_HP
 def test_one_round_end_to_end(db, tiny_model_dir, settings, model_cache, tmp_path, capsys):
     settings.MODEL_CACHE_DIR = model_cache
     out = tmp_path / "table.json"
-    call_command("simulate_loop", rules="shorter", rounds=1, prompts=10, annotators=3, base_model=str(tiny_model_dir),
-                 max_new_tokens=10, hyperparameters=json.dumps(TINY_HP), json_out=str(out))
+    call_command("simulate_loop", rules="shorter", rounds=1, prompts=10, heldout_prompts=12, annotators=3,
+                 base_model=str(tiny_model_dir), max_new_tokens=10, hyperparameters=json.dumps(TINY_HP),
+                 json_out=str(out))
     printed = capsys.readouterr().out
     row = json.loads(out.read_text())["shorter"][0]
     generation = GenerationRound.objects.get()
@@ -25,5 +26,9 @@ def test_one_round_end_to_end(db, tiny_model_dir, settings, model_cache, tmp_pat
     adapter = AdapterVersion.objects.get()
     assert row["adapter"] == "v1" and row["promoted"] == (adapter.status == "promoted")
     assert row["new_accuracy"] == adapter.eval_metrics["new"][row["gate_metric"]]
-    assert (row["win_rate"] is None) == (adapter.status != "promoted")
-    assert "Rule shorter" in printed and "win vs base" in printed
+    # 12 held-out prompts make at most 12 held-out pairs: under the gate's default minimum.
+    assert 0 < row["eval_pairs"] <= generation.tasks.filter(prompt__split="heldout").count() <= 12
+    assert adapter.status == "rejected" and row["gate_reason"].startswith(
+        f"Not enough held-out data ({row['eval_pairs']} of 30 pairs)")
+    assert row["win_rate"] is None
+    assert "Rule shorter" in printed and "win vs base" in printed and "gate: Not enough held-out data" in printed

@@ -22,6 +22,10 @@ def test_trained_adapter_beats_the_base(dpo_run):
     # relative to the base (its reference), the adapter prefers the chosen responses
     assert new["implicit_reward_accuracy"] == 1.0 and new["implicit_reward_margin"] > 0
     assert "implicit_reward_accuracy" not in base
+    # Per pair, in the eval file's order, what the gate's confidence rule counts.
+    assert new["preference_outcomes"] == new["implicit_reward_outcomes"] == "1" * 16
+    assert len(base["preference_outcomes"]) == 16
+    assert base["preference_outcomes"].count("1") / 16 == pytest.approx(base["preference_accuracy"])
 
 
 def test_compare_adapters_are_scored_on_the_same_rows(dpo_run, tiny_model_dir, heldout_rows, tmp_path):
@@ -42,6 +46,8 @@ def test_compare_adapters_are_scored_on_the_same_rows(dpo_run, tiny_model_dir, h
     assert list(evaluation) == ["new", "v1", "base"]
     for key in ("preference_accuracy", "mean_margin", "rows", "implicit_reward_margin"):
         assert evaluation["v1"][key] == pytest.approx(first["new"][key], abs=1e-5)
+    for key in ("preference_outcomes", "implicit_reward_outcomes"):  # pair by pair: the gate's paired test
+        assert evaluation["v1"][key] == first["new"][key]
     assert evaluation["base"] == pytest.approx(first["base"], abs=1e-5)
     # one step of training is not the eight of v1: the gate would keep v1
     assert evaluation["new"]["mean_margin"] < evaluation["v1"]["mean_margin"]
@@ -85,6 +91,7 @@ def test_evaluate_command_rescores_a_finished_run(dpo_run):
 def test_ties_count_as_misses():
     result = summarize(torch.tensor([1.0, 2.0, 3.0, 0.0]), torch.tensor([0.0, 2.0, 4.0, -1.0]), "x")
     assert result["preference_accuracy"] == 0.5 and result["rows"] == 4
+    assert result["preference_outcomes"] == "1001"
     assert result["mean_margin"] == pytest.approx(0.25)
 
 

@@ -30,6 +30,8 @@ def test_reward_model_beats_the_base_on_held_out_pairs(reward_run):
     assert evaluation["new"]["preference_accuracy"] == 1.0
     assert evaluation["new"]["preference_accuracy"] > evaluation["base"]["preference_accuracy"]
     assert evaluation["new"]["rows"] == evaluation["base"]["rows"] == 16
+    assert evaluation["new"]["preference_outcomes"] == "1" * 16  # the head ranks every pair right
+    assert len(evaluation["base"]["preference_outcomes"]) == 16  # the gate pairs them with the base LM's
 
 
 def test_score_head_is_saved_in_the_adapter(reward_run):

@@ -1,6 +1,5 @@
-"""Adapter versions: registering a finished run's adapter, the promotion gate, and
-promotion or rollback by hand, each leaving an audit event."""
-from dataclasses import dataclass
+"""Adapter versions: registering a finished run's adapter, promotion (by the gate,
+gate.py, or by hand) and rollback, each leaving an audit event."""
 from pathlib import Path
 
 from django.conf import settings
@@ -9,6 +8,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from feedback.loop.models import AdapterEvent, AdapterStatus, AdapterVersion, TrainingRun, role_for_algorithm
+from feedback.loop.selectors import rollback_target
 
 WEIGHTS = "adapter_model.safetensors"
 
@@ -46,67 +46,10 @@ def adapter_register(run: TrainingRun, adapter_path: Path, metrics: dict) -> Ada
     return adapter
 
 
-@dataclass
-class GateDecision:
-    promote: bool
-    reason: str
-
-
-IMPLICIT = "implicit_reward_accuracy"
-CHANCE = 0.5
-
-
-def gate_metric(adapter: AdapterVersion) -> str:
-    """What the gate compares. A policy adapter (DPO, KTO) is judged by its implicit
-    reward against the base model, its reference: on how many held-out pairs does it
-    raise the chosen response's log-probability ratio above the rejected one's. The base
-    itself scores chance (its implicit reward is zero everywhere), and the promoted
-    adapter is scored the same way on the same rows. A reward model is judged by its
-    head's ranking, against the base LM's own likelihood ranking."""
-    new = (adapter.eval_metrics or {}).get("new")
-    return IMPLICIT if isinstance(new, dict) and IMPLICIT in new else "preference_accuracy"
-
-
-def _accuracy(entry, metric: str) -> float | None:
-    return entry.get(metric) if isinstance(entry, dict) else None
-
-
-def gate_decide(adapter: AdapterVersion, margin: float) -> GateDecision:
-    """Promote only when the new adapter beats the base and the promoted adapter on
-    held-out pairs by more than `margin` (all scored on the same rows)."""
-    scores, metric = adapter.eval_metrics or {}, gate_metric(adapter)
-    new = _accuracy(scores.get("new"), metric)
-    base = CHANCE if metric == IMPLICIT and isinstance(scores.get("base"), dict) else _accuracy(scores.get("base"), metric)
-    if new is None or base is None:
-        return GateDecision(False, "No held-out evaluation: nothing to compare, so not promoted.")
-    label = "implicit-reward accuracy" if metric == IMPLICIT else "accuracy"
-    rivals = {"base model": base}
-    if adapter.parent is not None:
-        parent = _accuracy(scores.get(adapter.parent.label), metric)
-        if parent is None:
-            return GateDecision(False, f"{adapter.parent.label} (promoted) could not be scored on the same rows.")
-        rivals[f"{adapter.parent.label} (promoted)"] = parent
-    for name, accuracy in rivals.items():
-        if new <= accuracy + margin:  # a draw is not a win, whatever the margin
-            return GateDecision(False, f"Held-out {label} {new:.3f} does not beat {name} {accuracy:.3f} by more than {margin:.3f}.")
-    beaten = ", ".join(f"{name} {accuracy:.3f}" for name, accuracy in rivals.items())
-    return GateDecision(True, f"Held-out {label} {new:.3f} beats {beaten} by more than {margin:.3f}.")
-
-
-def gate_apply(adapter: AdapterVersion, margin: float) -> GateDecision:
-    decision = gate_decide(adapter, margin)
-    if decision.promote:
-        adapter_promote(adapter, actor=None, note=f"Promotion gate: {decision.reason}")
-    else:
-        with transaction.atomic():
-            AdapterVersion.objects.filter(pk=adapter.pk).update(status=AdapterStatus.REJECTED, gate_reason=decision.reason)
-            AdapterEvent.objects.create(adapter=adapter, action=AdapterEvent.Action.REJECTED, note=decision.reason)
-        adapter.refresh_from_db()
-    return decision
-
-
 def adapter_promote(adapter: AdapterVersion, *, actor=None, note: str = "") -> AdapterVersion:
-    """Make `adapter` the promoted one of its role; the previous one is retired."""
+    """Make `adapter` the promoted one of its role; the previous one is retired. The
+    gate's reason stays as the gate wrote it: who promoted by hand, and why, is the
+    promotion event's actor and note."""
     with transaction.atomic():
         current = (
             AdapterVersion.objects.select_for_update()
@@ -118,9 +61,7 @@ def adapter_promote(adapter: AdapterVersion, *, actor=None, note: str = "") -> A
             AdapterVersion.objects.filter(pk=current.pk).update(status=AdapterStatus.RETIRED)
             AdapterEvent.objects.create(adapter=current, action=AdapterEvent.Action.RETIRED, actor=actor,
                                         note=f"replaced by {adapter.label}")
-        AdapterVersion.objects.filter(pk=adapter.pk).update(
-            status=AdapterStatus.PROMOTED, promoted_at=timezone.now(), gate_reason=note or adapter.gate_reason
-        )
+        AdapterVersion.objects.filter(pk=adapter.pk).update(status=AdapterStatus.PROMOTED, promoted_at=timezone.now())
         AdapterEvent.objects.create(adapter=adapter, action=AdapterEvent.Action.PROMOTED, actor=actor,
                                     note=note or "promoted by hand")
     adapter.refresh_from_db()
@@ -136,10 +77,7 @@ def adapter_rollback(project, *, role, actor, note: str = "") -> AdapterVersion 
         ).first()
         if current is None:
             raise AdapterError("No promoted adapter to roll back.")
-        previous = current.parent or (
-            AdapterVersion.objects.filter(project=project, role=role, status=AdapterStatus.RETIRED, version__lt=current.version)
-            .order_by("-version").first()
-        )
+        previous = rollback_target(current)
         AdapterVersion.objects.filter(pk=current.pk).update(status=AdapterStatus.RETIRED)
         AdapterEvent.objects.create(adapter=current, action=AdapterEvent.Action.ROLLED_BACK, actor=actor,
                                     note=note or (f"rolled back to {previous.label}" if previous else "rolled back to the base model"))

@@ -11,13 +11,15 @@ import signal
 import time
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from feedback.exports.filters import ExportFilters
 from feedback.exports.services import snapshot_create
 from feedback.loop.models import Algorithm, RunStatus, TrainingRun
 from feedback.loop.services import subprocesses
-from feedback.loop.services.adapters import AdapterError, adapter_register, gate_apply
+from feedback.loop.services.adapters import AdapterError, adapter_register
+from feedback.loop.services.gate import GateRule, gate_apply
 from feedback.loop.services.progress import progress_apply
 from feedback.loop.services.specs import run_dir_for, spec_write
 from feedback.loop.services.subprocesses import Stopped
@@ -92,10 +94,12 @@ def run_execute(run_id: int) -> TrainingRun | None:
         run.metrics = json.loads(metrics_path.read_text())
         processes = int(run.metrics.get("processes") or 1)
         run.device = (str(run.metrics.get("device", "")) + (f" × {processes}" if processes > 1 else ""))[:100]
-        adapter = adapter_register(run, run_dir / "adapter", run.metrics)
+        with transaction.atomic():  # nobody sees the adapter (or the run succeeded) before the gate's decision
+            adapter = adapter_register(run, run_dir / "adapter", run.metrics)
+            decision = gate_apply(adapter, GateRule.of_run(run.config))
         run.phase = "done"
         _finish(run, RunStatus.SUCCEEDED)
-        if gate_apply(adapter, float(run.config.get("promotion_margin") or 0.0)).promote:
+        if decision.promote:
             _after_promotion(adapter)
         return run
     except Stopped as stop:

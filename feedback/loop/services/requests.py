@@ -40,7 +40,8 @@ def new_preference_count(project: Project, algorithm: str) -> int:
 def run_config(config: TrainingSettings) -> dict:
     """What a run keeps of its project's settings: later edits don't change a queued run."""
     return {"hyperparameters": config.hyperparameters, "min_agreement": config.min_agreement,
-            "promotion_margin": config.promotion_margin, "timeout_minutes": config.timeout_minutes,
+            "promotion_margin": config.promotion_margin, "min_heldout_pairs": config.min_heldout_pairs,
+            "timeout_minutes": config.timeout_minutes,
             "continue_from_promoted": config.continue_from_promoted}
 
 
