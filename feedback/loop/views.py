@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from feedback.bounds import whole_number
 from feedback.charts.intervals import Interval, lower_bound_chart
 from feedback.charts.svg import bar_chart
 from feedback.labelling.access import project_view
@@ -164,7 +165,11 @@ def round_detail(request, project, pk):
 def generate(request, project):
     adapter = None
     if request.POST.get("adapter"):
-        adapter = get_object_or_404(AdapterVersion, project=project, pk=request.POST["adapter"])
+        adapter_id = whole_number(request.POST["adapter"])
+        if adapter_id is None:
+            messages.error(request, "Cannot start a generation round: no such adapter.")
+            return redirect("loop:adapters", slug=project.slug)
+        adapter = get_object_or_404(AdapterVersion, project=project, pk=adapter_id)
     try:
         generation = round_request(
             project=project, adapter=adapter, user=request.user,

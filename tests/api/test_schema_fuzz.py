@@ -28,7 +28,6 @@ from feedback.labelling.services.codebooks import codebook_acknowledge
 from feedback.labelling.services.imports import import_jsonl
 from tests.conftest import jsonl_lines, sample_rows
 from tests.support.db_state import changed_tables, fingerprint
-from tests.support.fuzz_requests import OtherLanes
 from tests.support.strategies import deep_value, fuzz_settings, huge_ints, json_values, nasty_text
 
 EXAMPLES_PER_OPERATION = int(os.environ.get("FUZZ_EXAMPLES", "8"))
@@ -88,7 +87,7 @@ def register_hostile_values(schema) -> None:
 @pytest.fixture
 def crashes():
     """Exceptions raised in the app during a request (the WSGI app answers them with a
-    500; this keeps the traceback, to name the lane)."""
+    500; this keeps the exception, to say what failed)."""
     caught = []
 
     def keep(sender, request=None, **kwargs):
@@ -107,7 +106,7 @@ def test_no_server_errors(project, make_user, codebook, connection_kept_across_r
     app = get_wsgi_application()
     schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
     register_hostile_values(schema)
-    failures, lanes, calls = [], OtherLanes(), 0
+    failures, calls = [], 0
     for result in schema.get_all_operations():
         operation = result.ok()
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
@@ -128,11 +127,8 @@ def test_no_server_errors(project, make_user, codebook, connection_kept_across_r
                     calls += 1
                     described = f"{case.method} {case.formatted_path} {case.query or ''} {str(getattr(case, 'body', ''))[:120]}"
                     if response.status_code >= 500:
-                        lane, where = lanes.lane_of(crashes[0]) if crashes else (None, "")
-                        if lane:
-                            lanes.record(lane, described, crashes[0], where)
-                        else:
-                            failures.append(f"{described} → {response.status_code}: {response.text[:300]}")
+                        crash = f" ({type(crashes[0]).__name__}: {crashes[0]})" if crashes else ""
+                        failures.append(f"{described} → {response.status_code}{crash}: {response.text[:300]}")
                     elif response.status_code >= 400:
                         if not (response.headers.get("content-type") or [""])[0].startswith("application/json"):
                             failures.append(f"{described} → {response.status_code} not JSON: {response.text[:100]}")
@@ -148,4 +144,3 @@ def test_no_server_errors(project, make_user, codebook, connection_kept_across_r
     print(f"schemathesis: {calls} requests over {len(list(schema.get_all_operations()))} operations")
     assert calls >= 100
     assert not failures, "\n".join(failures[:10])
-    lanes.settle()

@@ -1,6 +1,6 @@
 """A project with something of everything for the fuzz tests to reach, and the one
 property they all check of a request: no 5xx, and a refused request writes nothing."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -12,7 +12,6 @@ from feedback.labelling.models import Assignment, Role, Task
 from feedback.labelling.services.codebooks import codebook_acknowledge
 from feedback.loop.models import AdapterStatus, AdapterVersion, RunStatus, TrainingRun, TrainingSettings
 from feedback.quality.models import QuizQuestion
-from tests.support.fuzz_requests import OtherLanes
 from tests.support.labels import make_label
 from tests.support.passwords import fast_password_hashing  # noqa: F401 (autouse fixture)
 
@@ -33,7 +32,6 @@ class World:
     adapters: list
     quiz: QuizQuestion
     annotator_ids: list
-    lanes: OtherLanes = field(default_factory=OtherLanes)
 
 
 @pytest.fixture

@@ -79,7 +79,7 @@ def encodings(bodies):
 
 def post(world, url: str, content_type: str, body: bytes):
     response = check_request(world.client, "POST", url, body=body, content_type=content_type,
-                             headers={"Authorization": f"Token {world.token}"}, lanes=world.lanes)
+                             headers={"Authorization": f"Token {world.token}"})
     if response is not None and response.status_code >= 400:
         assert response["Content-Type"].startswith("application/json"), (url, response.status_code)
     return response
@@ -97,7 +97,6 @@ def test_submit_bodies(world):
         post(world, f"{base}/assignments/{assignment}/submit/" + ("?next=true" if with_next else ""), content_type, body)
 
     probe()
-    world.lanes.settle()
 
 
 def test_submit_answers(world):
@@ -112,7 +111,6 @@ def test_submit_answers(world):
         post(world, f"{base}/assignments/{world.leases[kind].pk}/submit/", "application/json", encode_json(body))
 
     probe()
-    world.lanes.settle()
 
 
 def test_import_bodies(world):
@@ -124,7 +122,6 @@ def test_import_bodies(world):
         post(world, url, *sent)
 
     probe()
-    world.lanes.settle()
 
 
 def test_other_bodies(world):
@@ -144,4 +141,3 @@ def test_other_bodies(world):
         post(world, url, content_type, body)
 
     probe()
-    world.lanes.settle()

@@ -46,7 +46,6 @@ def test_label_submit_and_skip(world):
         post_form(world, f"/p/{slug}/label/{assignment}/{action}/", form, htmx=htmx)
 
     probe()
-    world.lanes.settle()
 
 
 def test_codebook_acknowledge_and_edit(world):
@@ -60,7 +59,6 @@ def test_codebook_acknowledge_and_edit(world):
         post_form(world, f"/p/{slug}/codebook/{which}/", form)
 
     probe()
-    world.lanes.settle()
 
 
 def import_files():
@@ -84,10 +82,9 @@ def test_import_upload(world):
     @fuzz_settings()
     @given(content=import_files(), name=st.sampled_from(["prompts.jsonl", "x", "\u202e.jsonl"]))
     def probe(content, name):
-        check_request(world.client, "POST", url, files={"file": SimpleUploadedFile(name, content)}, lanes=world.lanes)
+        check_request(world.client, "POST", url, files={"file": SimpleUploadedFile(name, content)})
 
     probe()
-    world.lanes.settle()
 
 
 def test_login_form(world):
@@ -104,7 +101,6 @@ def test_login_form(world):
         post_form(world, url, form, client=anonymous)
 
     probe()
-    world.lanes.settle()
 
 
 def test_number_texts_reach_the_form_parsers():

@@ -26,4 +26,3 @@ def test_training_and_adapter_posts(world):
         post_form(world, url, form)
 
     probe()
-    world.lanes.settle()

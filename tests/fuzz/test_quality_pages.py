@@ -29,7 +29,6 @@ def test_adjudicate_and_gold(world):
         post_form(world, url, form)
 
     probe()
-    world.lanes.settle()
 
 
 def test_tier_quiz_and_calibration(world):
@@ -50,4 +49,3 @@ def test_tier_quiz_and_calibration(world):
         post_form(world, url, form)
 
     probe()
-    world.lanes.settle()

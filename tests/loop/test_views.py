@@ -49,6 +49,14 @@ def test_train_now_queues_one_run_and_refuses_a_second(client, project, admin_us
     assert "already queued" in response.content.decode() and TrainingRun.objects.count() == 1
 
 
+@pytest.mark.parametrize("adapter", ["v1", "1.5", "99999999999999999999999"])
+def test_generate_with_an_adapter_that_is_not_an_id_is_refused_with_a_message(client, project, admin_user, adapter):
+    client.force_login(admin_user)
+    response = client.post(url("generate", project), {"adapter": adapter, "prompts": "4"}, follow=True)
+    assert response.status_code == 200 and "no such adapter" in response.content.decode()
+    assert not project.generation_rounds.exists()
+
+
 def test_run_page_polls_while_active_and_stops_when_done(client, project, admin_user):
     TrainingSettings.objects.create(project=project)
     run = TrainingRun.objects.create(
