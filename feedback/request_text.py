@@ -23,9 +23,14 @@ class NulCharacterMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # In process_view, after the body-limit middleware's: a form body is read here
+        # only once its size was checked.
         posted_form = request.method == "POST" and request.content_type == FORM
         if _has_nul(request.GET) or (posted_form and _has_nul(request.POST)):
             if request.path.startswith(API_PREFIX):
                 return JsonResponse({"detail": MESSAGE}, status=400)
             return HttpResponseBadRequest(MESSAGE, content_type="text/plain; charset=utf-8")
-        return self.get_response(request)
+        return None

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # Before the CSRF check, which is the first to read a page's body.
     "feedback.limits.BodyLimitMiddleware",
+    "feedback.request_text.NulCharacterMiddleware",  # after the size check, before any view reads text
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -28,8 +28,8 @@ def test_a_nul_in_a_form_post_is_a_400_and_nothing_is_written(client, project, a
                                             directory="/nowhere", weights_sha256="0" * 64)
     client.force_login(admin_user)
     url = reverse("loop:promote", args=[project.slug, adapter.pk])
-    response = client.post(url, "note=by%00hand", content_type="application/x-www-form-urlencoded")
+    response = client.post(url, "note=by%00hand&confirm=yes", content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400
     adapter.refresh_from_db()
     assert adapter.status == "candidate" and not AdapterEvent.objects.exists()
-    assert client.post(url, "note=by+hand", content_type="application/x-www-form-urlencoded").status_code == 302
+    assert client.post(url, "note=by+hand&confirm=yes", content_type="application/x-www-form-urlencoded").status_code == 302

@@ -28,7 +28,8 @@ def dashboard(client, project, **query):
 
 def labels_shown(response) -> str:
     page = response.content.decode()
-    start = page.index("<dt>Labels</dt><dd>") + len("<dt>Labels</dt><dd>")
+    marker = '<dd data-testid="labels">'
+    start = page.index(marker) + len(marker)
     return page[start:page.index("</dd>", start)]
 
 
