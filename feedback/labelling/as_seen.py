@@ -11,9 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from feedback.labelling.models import PairChoice, TaskKind
-
-STRENGTH_WORDS = {1: "slightly", 2: "clearly", 3: "much"}
-
+from feedback.labelling.naming import STRENGTH_WORDS, canonical_text
 
 @dataclass(frozen=True)
 class SeenResponse:
@@ -31,7 +29,7 @@ class SeenResponse:
 @dataclass(frozen=True)
 class AnswerAsSeen:
     summary: str  # one line in the numbers shown: "Response 2, clearly better"
-    canonical: str  # the stored form, for reviewers: "B (strength 2)", "2 > 0 > 1", "0:up 1:down"
+    canonical: str  # the stored form, for reviewers (naming.canonical_text): "Response 2 (clearly better)"
     responses: tuple[SeenResponse, ...]  # in the order shown
     ranked: tuple[SeenResponse, ...]  # rank: best first; other kinds: as shown
 
@@ -56,22 +54,6 @@ def answer_as_seen(kind: str, answer, display_order: Sequence[int] | None,
     by_position = {response.position: response for response in responses}
     ranked = tuple(by_position[position] for position in ranking if position in by_position)
     return AnswerAsSeen(summary=summary, canonical=canonical_text(answer), responses=responses, ranked=ranked)
-
-
-def canonical_text(answer) -> str:
-    """The stored (canonical) answer in one line: pair letters, rank positions best
-    first, thumbs per position."""
-    if not isinstance(answer, dict):
-        return "—"
-    if "choice" in answer:
-        strength = answer.get("strength")
-        return f"{answer['choice']}{f' (strength {strength})' if strength else ''}"
-    if "order" in answer:
-        return " > ".join(map(str, answer.get("order") or [])) or "—"
-    thumbs = answer.get("thumbs") or {}
-    if not isinstance(thumbs, dict):
-        return json.dumps(thumbs)
-    return " ".join(f"{position}:{thumb}" for position, thumb in sorted(thumbs.items(), key=lambda kv: str(kv[0]))) or "—"
 
 
 def _shown_order(display_order, texts: Mapping[int, str], answer) -> list[int]:

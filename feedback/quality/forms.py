@@ -2,7 +2,7 @@ from django import forms
 
 from feedback.bounds import whole_number
 from feedback.labelling.models import PairChoice, TaskKind
-from feedback.quality.naming import CHOICE_NAMES
+from feedback.labelling.naming import CHOICE_NAMES
 
 
 class AdjudicationForm(forms.Form):

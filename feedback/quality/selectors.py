@@ -5,7 +5,7 @@ from collections import Counter, defaultdict
 
 from feedback.labelling.models import CodebookVersion, Label, Project, Task, TaskCandidate, TaskKind
 from feedback.quality.models import Adjudication
-from feedback.quality.naming import CHOICE_NAMES, CHOICE_POSITIONS, response_name
+from feedback.labelling.naming import CHOICE_NAMES, CHOICE_POSITIONS, rank_numbers, response_name
 from feedback.quality.reliability import answer_matches, pair_choice
 
 DISPUTABLE = (TaskKind.PAIR, TaskKind.RANK, TaskKind.THUMBS)
@@ -68,7 +68,7 @@ def _pair_answers(given) -> list[str]:
 def _rank_answers(given) -> list[str]:
     """"2 > 1 > 3 ×2": each distinct ranking, best first, in response numbers."""
     orders = Counter(tuple(answer.get("order") or []) for _, answer, _ in given)
-    return [" > ".join(str(position + 1) for position in order) + f" ×{n}"
+    return [f"{rank_numbers(order)} ×{n}"
             for order, n in sorted(orders.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 

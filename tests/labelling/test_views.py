@@ -292,6 +292,6 @@ def test_labels_read_as_the_annotator_saw_them(client, annotators, reviewer, pro
     assert "Response 2, clearly better" in detail and "{&#x27;choice&#x27;" not in detail and "canonical" not in detail
     client.force_login(reviewer)
     page = client.get(reverse("labelling:labels", args=[project.slug])).content.decode()
-    assert "A (strength 2)" in page and "2 &gt; 0 &gt; 1" in page
+    assert "Response 1 (clearly better)" in page and "3 &gt; 1 &gt; 2" in page  # the task's own numbering
     detail = client.get(reverse("labelling:label_detail", args=[project.slug, picked.pk])).content.decode()
-    assert "Response 2, clearly better" in detail and "A (strength 2)" in detail and "position 0 (A)" in detail
+    assert "Response 2, clearly better" in detail and "Response 1 (clearly better)" in detail and "in the task: Response 1 (A)" in detail
