@@ -54,16 +54,6 @@ def calibration_copy(*, task: Task, codebook: CodebookVersion) -> Task:
     return copy
 
 
-@transaction.atomic
-def codebook_activate(*, codebook: CodebookVersion) -> CodebookVersion:
-    """Make an earlier version the active one again (a rollback of the guidelines)."""
-    Project.objects.select_for_update().get(pk=codebook.project_id)
-    CodebookVersion.objects.filter(project_id=codebook.project_id, is_active=True).update(is_active=False)
-    CodebookVersion.objects.filter(pk=codebook.pk).update(is_active=True)
-    codebook.is_active = True
-    return codebook
-
-
 def quiz_passed(user, codebook: CodebookVersion) -> bool:
     """True when the version has no quiz, or the user passed it (feedback.quality)."""
     if not codebook.quiz_questions.exists():
