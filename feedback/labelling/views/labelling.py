@@ -90,7 +90,7 @@ def _render_task(request, project, assignment, *, status=200, **kwargs):
 
 
 @project_view()
-def label_page(request, project):
+def label_next(request, project):
     gate = _codebook_gate(request, project)
     if gate is not None:
         return gate
@@ -107,7 +107,7 @@ def _own_assignment(request, project, assignment_id) -> Assignment:
 
 @require_POST
 @project_view()
-def label_submit_view(request, project, assignment_id):
+def label_submit(request, project, assignment_id):
     assignment = _own_assignment(request, project, assignment_id)
     task = assignment.task
     try:
@@ -131,7 +131,7 @@ def label_submit_view(request, project, assignment_id):
 
 @require_POST
 @project_view()
-def label_skip_view(request, project, assignment_id):
+def label_skip(request, project, assignment_id):
     assignment = _own_assignment(request, project, assignment_id)
     assignment_skip(assignment=assignment, user=request.user)
     return _next(request, project)
