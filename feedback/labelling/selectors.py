@@ -173,6 +173,13 @@ def has_acknowledged(user, codebook: CodebookVersion | None) -> bool:
     return CodebookAcknowledgement.objects.filter(user=user, codebook=codebook).exists()
 
 
+def quiz_passed(user, codebook: CodebookVersion) -> bool:
+    """True when the version has no quiz, or the user passed it (feedback.quality)."""
+    if not codebook.quiz_questions.exists():
+        return True
+    return codebook.quiz_attempts.filter(user=user, passed=True).exists()
+
+
 ALLOWED_TAGS = {
     "p", "h1", "h2", "h3", "h4", "h5", "ul", "ol", "li", "strong", "em", "code", "pre",
     "blockquote", "a", "hr", "br", "table", "thead", "tbody", "tr", "th", "td", "kbd",

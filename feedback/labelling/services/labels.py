@@ -37,7 +37,7 @@ MAX_FREE_TEXT = 20_000
 STRENGTHS = (1, 2, 3)
 
 
-def validate_answer(kind: str, n_candidates: int, answer) -> dict:
+def validate_answer(*, kind: str, n_candidates: int, answer) -> dict:
     """Check an answer against the task kind and its candidate count; return it in the
     stored, canonical form (see Label's docstring). Whatever JSON a client sends, a bad
     answer is an InvalidAnswer with a message, never a TypeError: positions are whole
@@ -271,7 +271,7 @@ def _checked_and_stored(*, assignment_id: int, user, submission: Submission, pro
         others = live_leases(task_id=task.pk, now=now, exclude_assignment=assignment.pk)
         if task.labels_done + others >= task.project.overlap:
             raise AssignmentGone("Your lease on this task expired and it was given to someone else.")
-    answer = validate_answer(task.kind, task.candidate_count, submission.answer)
+    answer = validate_answer(kind=task.kind, n_candidates=task.candidate_count, answer=submission.answer)
     if task.kind == TaskKind.RANK and answer["order"] == assignment.display_order and not submission.keep_shown_order:
         raise InvalidAnswer(UNTOUCHED_RANK)
     if not 0 <= submission.time_spent_ms <= MAX_TIME_SPENT_MS:
