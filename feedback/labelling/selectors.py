@@ -116,8 +116,8 @@ def progress_for(*, project: Project, user, now=None) -> Progress:
     regular tasks short of the overlap; not what they labelled, skipped or hold. Of the
     regular ones, some may be full for now with other annotators' live leases: counting
     those leases takes a probe of every open task's assignments, which cost this
-    statement three times over on each label (0.3 -> 1.0 ms with 600 open tasks), so
-    the count is an upper bound and the page says "up to". When assignment_next gives
+    statement several times over on each label (bench/README.md), so the count is an
+    upper bound and the page says "up to". When assignment_next gives
     nothing, what is counted is exactly the tasks that others hold, and the page says so
     beside "All caught up"."""
     now = now or timezone.now()

@@ -237,9 +237,8 @@ def _label_create(*, assignment_id: int, user, submission: Submission, project_i
     has ended, committed: the checks come before any write, so it commits nothing, and
     raised inside it would roll back instead — and psycopg answers every rollback by
     dropping all the connection's prepared statements (DEALLOCATE ALL), so each refused
-    client retry made that connection parse and plan every hot-path statement anew (in
-    the load bench, with 5% retries, a third of all executions were planned: a quarter
-    of Postgres's CPU)."""
+    client retry made that connection parse and plan every hot-path statement anew (a
+    large share of Postgres's CPU under the load bench's retries: bench/README.md)."""
     with transaction.atomic():
         try:
             label = _checked_and_stored(assignment_id=assignment_id, user=user, submission=submission,

@@ -2,8 +2,8 @@
 the annotator's progress, and the project and token checks every page and API call
 starts with.
 
-Composing these statements with the ORM cost more CPU than running them (about half of
-a label round trip, bench/README.md "Labelling hot path"), so they are written out, in
+Composing these statements with the ORM cost more CPU than running them (bench/README.md,
+"Labelling hot path"), so they are written out, in
 SQL that SQLite and Postgres both read, on Django's own tables. Everything else in the
 app stays with the ORM.
 
