@@ -32,9 +32,8 @@ def test_not_mine_keeps_out_what_the_orm_keeps_out(mix, per_row):
             orm = list(Task.objects.filter(not_mine_q(user, now), project=mix.project).values_list("pk", flat=True))
             assert raw == orm, (user.username, now)
     alice_keeps = {"skipped", "mine", "held_old", "held_new"}
-    alice_open = set(fetch_row[0] for fetch_row in fetch_all(sql, {"project": mix.project.pk,
-                                                                   "annotator": mix.users[0].pk,
-                                                                   "now": db_datetime(mix.now)}))
+    params = {"project": mix.project.pk, "annotator": mix.users[0].pk, "now": db_datetime(mix.now)}
+    alice_open = {row[0] for row in fetch_all(sql, params)}
     assert {name for name, task in mix.tasks.items() if task.pk not in alice_open} == alice_keeps
 
 
