@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "feedback.exports",
     "feedback.api",
     "feedback.loop",
+    "feedback.demo",  # on top of the others: its commands use every app
 ]
 
 MIDDLEWARE = [
