@@ -107,6 +107,21 @@ def tasks_of(project):
 
 
 @pytest.fixture
+def api_as():
+    """api_as(user) → an APIClient authenticated with that user's token."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    def make(user):
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
 def redis_broker():
     from tests.support.services import redis_available
 
