@@ -1,5 +1,4 @@
 """Shared fixtures: named users, a project with a codebook, tasks of each kind."""
-import os
 from pathlib import Path
 
 import pytest
@@ -9,18 +8,8 @@ from django.db import connection
 from feedback.labelling.models import Membership, Project, Role, Tier
 from feedback.labelling.services.codebooks import codebook_acknowledge, codebook_publish
 from feedback.labelling.services.imports import import_jsonl
-
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def require_service(available: bool, what: str) -> None:
-    """Skip when a real service is missing on a developer machine; in CI, fail."""
-    if available:
-        return
-    if IN_CI:
-        pytest.fail(f"{what} is required in CI but is not available")
-    pytest.skip(f"{what} not available")
-
+from tests.support.rows import jsonl_lines, sample_rows
+from tests.support.services import require_service
 
 @pytest.fixture(autouse=True)
 def artifacts_in_tmp(settings, tmp_path):
@@ -73,28 +62,6 @@ def reviewer(make_user, project, codebook):
     user = make_user("rita", project=project, role=Role.REVIEWER)
     codebook_acknowledge(user=user, codebook=codebook)
     return user
-
-
-def jsonl_lines(rows):
-    import json
-
-    return [json.dumps(row) for row in rows]
-
-
-def sample_rows(n: int = 3, kind: str = "pair", prefix: str = "q"):
-    per_kind = {"pair": 2, "rank": 3, "thumbs": 2}[kind]
-    return [
-        {
-            "external_id": f"{prefix}-{i}",
-            "prompt": f"Question number {i}?",
-            "kind": kind,
-            "candidates": [
-                {"text": f"Answer {j} to question {i}.", "producer": f"model-{j}", "sampling": {"temperature": 0.7}}
-                for j in range(per_kind)
-            ],
-        }
-        for i in range(n)
-    ]
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from django.test.client import encode_multipart
 
 from feedback.labelling.models import Candidate, Prompt, Task
-from tests.conftest import sample_rows
+from tests.support.rows import sample_rows
 
 
 @pytest.fixture

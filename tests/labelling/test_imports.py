@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from feedback.labelling.errors import ImportRejected
 from feedback.labelling.models import Candidate, Prompt, Task
 from feedback.labelling.services.imports import import_jsonl
-from tests.conftest import jsonl_lines, sample_rows
+from tests.support.rows import jsonl_lines, sample_rows
 
 
 def counts(project):

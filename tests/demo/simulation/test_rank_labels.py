@@ -10,7 +10,7 @@ from feedback.demo.simulation.annotators import SimulatedAnnotator
 from feedback.demo.simulation.api_labeller import ApiLabeller, InProcessTransport
 from feedback.demo.simulation.rules import prefer_shorter
 from feedback.demo.simulation.seed import seed_labels, simulated_user
-from tests.conftest import jsonl_lines
+from tests.support.rows import jsonl_lines
 
 
 @pytest.fixture
