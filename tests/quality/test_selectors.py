@@ -5,7 +5,7 @@ from feedback.labelling.models import Label, Task
 from feedback.labelling.services.imports import import_jsonl
 from feedback.quality.selectors import adjudication_queue, calibration_items, gold_items
 from feedback.quality.services import adjudicate, calibration_add, gold_mark
-from tests.conftest import jsonl_lines
+from tests.support.rows import jsonl_lines
 from tests.support.labels import make_label
 
 A, B = {"choice": "A", "strength": None}, {"choice": "B", "strength": None}
