@@ -3,8 +3,8 @@ right answer is known."""
 from feedback.labelling.models import Task
 from feedback.labelling.services.imports import import_jsonl
 from feedback.loop.leaderboard_data import comparisons_for, leaderboard
-from feedback.quality.producers import BASE
 from feedback.loop.models import AdapterVersion
+from feedback.quality.producers import BASE
 from tests.conftest import jsonl_lines
 from tests.support.labels import make_label
 
