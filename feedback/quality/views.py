@@ -18,7 +18,7 @@ from feedback.quality import dashboard as figures
 from feedback.quality import selectors, services
 from feedback.quality.forms import AdjudicationForm, CalibrationForm
 from feedback.quality.models import Adjudication
-from feedback.quality.presenters import agreement_chart, producer_chart
+from feedback.quality.presenters import agreement_chart, producer_chart, with_readable_answers
 from feedback.quality.quiz import quiz_submit
 from feedback.quality.selectors import calibration_candidates, calibration_items, gold_items
 
@@ -38,6 +38,7 @@ def dashboard(request, project):
     if error:
         messages.error(request, error)
     data = figures.dashboard(project, filters)
+    with_readable_answers(data["disputed"])
     return render(request, "quality/dashboard.html", {
         "project": project, "nav": "quality", "data": data,
         "agreement_chart": agreement_chart(data), "producer_chart": producer_chart(data),
@@ -52,7 +53,7 @@ def adjudication_queue(request, project):
     open_only = request.GET.get("show") != "all"
     return render(request, "quality/queue.html", {
         "project": project, "nav": "adjudicate", "open_only": open_only,
-        "disputed": selectors.adjudication_queue(project, open_only=open_only),
+        "disputed": with_readable_answers(selectors.adjudication_queue(project, open_only=open_only)),
         "recent": Adjudication.objects.filter(task__project=project).select_related("reviewer").order_by("-updated_at")[:10],
     })
 
