@@ -2,8 +2,9 @@
 right answer is known."""
 from feedback.labelling.models import Task
 from feedback.labelling.services.imports import import_jsonl
-from feedback.loop.leaderboard_data import BASE, comparisons_for, leaderboard
+from feedback.loop.leaderboard_data import comparisons_for, leaderboard
 from feedback.loop.models import AdapterVersion
+from feedback.quality.producers import BASE
 from tests.support.rows import jsonl_lines
 from tests.support.labels import make_label
 
