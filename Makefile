@@ -1,5 +1,6 @@
 # make run   — set up everything and start the app with demo data on http://127.0.0.1:8000
-# make test  — run the test suite
+# make test  — lint (ruff, import-linter contracts), then run the test suite
+# make lint  — only the lint: ruff and the layering contracts in pyproject.toml
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -9,7 +10,7 @@ export DJANGO_DEBUG ?= 1
 # The Procfile's commands (gunicorn, celery) come from the virtualenv.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test setup migrate demo worker clean-var bench-load
+.PHONY: run test lint setup migrate demo worker clean-var bench-load
 
 $(STAMP): requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -32,7 +33,12 @@ run: demo
 	@echo "Starting web (http://127.0.0.1:8000), worker, trainer and beat — Ctrl-C stops them all."
 	$(VENV)/bin/honcho start
 
-test: setup
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+# Lint first: a broken layer contract fails in a second, before a long test run.
+test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench-load: setup

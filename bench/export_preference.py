@@ -117,8 +117,9 @@ def peak_rss_mb() -> float:
 def measure(url: str) -> None:
     """Runs in a fresh process: the export alone, through the streaming generator."""
     setup_django(url)
-    from feedback.exports.datasets import ExportSummary, preference_rows
+    from feedback.exports.builders.preference import preference_rows
     from feedback.exports.filters import ExportFilters
+    from feedback.exports.summary import ExportSummary
     from feedback.exports.writers import jsonl_chunks
     from feedback.labelling.models import Project
 

@@ -26,6 +26,8 @@ from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from feedback.api_path import is_api
+
 MULTIPART = "multipart/form-data"
 
 
@@ -78,10 +80,6 @@ def body_limit(request, upload: Upload | None) -> tuple[float, str]:
     if is_api(request):
         return min(settings.API_MAX_BODY_BYTES, in_memory_limit()), ""
     return in_memory_limit(), ""
-
-
-def is_api(request) -> bool:
-    return request.path_info.startswith("/api/")
 
 
 class BodyLimitMiddleware:

@@ -8,7 +8,7 @@ checked by feedback.api.parsers. Multipart bodies are left to the views (reading
 here would spend the upload before a view can choose where it goes)."""
 from django.http import HttpResponseBadRequest, JsonResponse
 
-from feedback.api.errors import API_PREFIX
+from feedback.api_path import is_api
 
 MESSAGE = "The request contains a NUL character (%00), which no field can hold."
 FORM = "application/x-www-form-urlencoded"
@@ -30,7 +30,7 @@ class NulCharacterMiddleware:
         # only once its size was checked.
         posted_form = request.method == "POST" and request.content_type == FORM
         if _has_nul(request.GET) or (posted_form and _has_nul(request.POST)):
-            if request.path.startswith(API_PREFIX):
+            if is_api(request):
                 return JsonResponse({"detail": MESSAGE}, status=400)
             return HttpResponseBadRequest(MESSAGE, content_type="text/plain; charset=utf-8")
         return None

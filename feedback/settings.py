@@ -16,11 +16,20 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("FEEDBACK_VAR_DIR", BASE_DIR / "var"))
 
 
+TRUE_WORDS, FALSE_WORDS = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
+    # A typo fails loudly: DJANGO_DEBUG=ture read as False would be a surprise at best.
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value not in TRUE_WORDS + FALSE_WORDS:
+        raise ImproperlyConfigured(
+            f"{name} must be one of {', '.join(TRUE_WORDS)} (to turn it on) or {', '.join(FALSE_WORDS)} "
+            f"(to turn it off), not {os.environ[name]!r}."
+        )
+    return value in TRUE_WORDS
 
 
 def env_list(name: str) -> list[str]:
@@ -58,6 +67,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_filters",
     "django_htmx",
     "django_celery_beat",
     "feedback.labelling",
@@ -65,6 +75,7 @@ INSTALLED_APPS = [
     "feedback.exports",
     "feedback.api",
     "feedback.loop",
+    "feedback.demo",  # on top of the others: its commands use every app
 ]
 
 MIDDLEWARE = [
@@ -107,6 +118,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend, making the file's folder (var/) on first connection.
+    DATABASES["default"]["ENGINE"] = "feedback.sqlite"
     # Several processes (web, worker, beat) share the file: wait for locks rather than
     # failing, and let readers proceed while one writes.
     DATABASES["default"]["OPTIONS"] = {
@@ -209,9 +222,9 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # Celery: a filesystem broker needs no server for the embedded default.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The folders are made when the Celery app first reads this (feedback/celery.py),
+    # so importing settings writes nothing.
     _broker_dir = VAR_DIR / "celery" / "broker"
-    _broker_dir.mkdir(parents=True, exist_ok=True)
-    (VAR_DIR / "celery" / "control").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),

@@ -1,5 +1,4 @@
 """Shared fixtures: named users, a project with a codebook, tasks of each kind."""
-import os
 from pathlib import Path
 
 import pytest
@@ -9,18 +8,8 @@ from django.db import connection
 from feedback.labelling.models import Membership, Project, Role, Tier
 from feedback.labelling.services.codebooks import codebook_acknowledge, codebook_publish
 from feedback.labelling.services.imports import import_jsonl
-
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def require_service(available: bool, what: str) -> None:
-    """Skip when a real service is missing on a developer machine; in CI, fail."""
-    if available:
-        return
-    if IN_CI:
-        pytest.fail(f"{what} is required in CI but is not available")
-    pytest.skip(f"{what} not available")
-
+from tests.support.rows import jsonl_lines, sample_rows
+from tests.support.services import require_service
 
 @pytest.fixture(autouse=True)
 def artifacts_in_tmp(settings, tmp_path):
@@ -75,28 +64,6 @@ def reviewer(make_user, project, codebook):
     return user
 
 
-def jsonl_lines(rows):
-    import json
-
-    return [json.dumps(row) for row in rows]
-
-
-def sample_rows(n: int = 3, kind: str = "pair", prefix: str = "q"):
-    per_kind = {"pair": 2, "rank": 3, "thumbs": 2}[kind]
-    return [
-        {
-            "external_id": f"{prefix}-{i}",
-            "prompt": f"Question number {i}?",
-            "kind": kind,
-            "candidates": [
-                {"text": f"Answer {j} to question {i}.", "producer": f"model-{j}", "sampling": {"temperature": 0.7}}
-                for j in range(per_kind)
-            ],
-        }
-        for i in range(n)
-    ]
-
-
 @pytest.fixture
 def tasks_of(project):
     def load(kind: str, n: int = 3, prefix: str | None = None):
@@ -104,6 +71,21 @@ def tasks_of(project):
         return list(project.tasks.filter(kind=kind).order_by("id"))
 
     return load
+
+
+@pytest.fixture
+def api_as():
+    """api_as(user) → an APIClient authenticated with that user's token."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    def make(user):
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
 
 
 @pytest.fixture

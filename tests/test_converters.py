@@ -73,7 +73,7 @@ def test_every_numbered_route_answers_a_4xx_at_and_past_the_column_limits(client
     client.force_login(admin)
     for route, converters in numbered_routes():
         for over in (0, 1, 2**64):
-            url = fill(route, converters, lambda c: LIMITS[type(c)] + over)
+            url = fill(route, converters, lambda c, over=over: LIMITS[type(c)] + over)
             response = getattr(client, method)(url)
             assert 400 <= response.status_code < 500, (method, url, response.status_code)
             if url.startswith("/api/"):

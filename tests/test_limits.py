@@ -6,7 +6,6 @@ from django.test.client import encode_multipart
 from django.urls import reverse
 
 from feedback.labelling.models import Prompt
-from tests.api.conftest import api_as  # noqa: F401 (a fixture)
 
 
 @pytest.fixture

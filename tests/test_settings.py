@@ -13,6 +13,52 @@ def manage(*args, **env):
     return subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=base, capture_output=True, text=True, timeout=120)
 
 
+def embedded_default(code: str, var_dir: Path) -> subprocess.CompletedProcess:
+    """Python code run with the embedded default (SQLite, filesystem broker) under var_dir."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "CELERY_"))}
+    env.update(DJANGO_DEBUG="1", DJANGO_SETTINGS_MODULE="feedback.settings", FEEDBACK_VAR_DIR=str(var_dir))
+    return subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_a_typo_in_a_yes_no_setting_fails_loudly_naming_it():
+    result = manage("check", DJANGO_DEBUG="ture")
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG must be one of 1, true, yes, on (to turn it on) or 0, false, no, off" in result.stderr
+    assert "not 'ture'" in result.stderr
+
+
+def test_yes_no_settings_read_each_accepted_word():
+    for word, debug in (("1", True), ("Yes", True), (" on ", True), ("0", False), ("FALSE", False), ("off", False)):
+        env = {**os.environ, "DJANGO_DEBUG": word, "DJANGO_SECRET_KEY": "x" * 60, "DJANGO_ALLOWED_HOSTS": "example.org"}
+        result = subprocess.run([sys.executable, "-c", "import feedback.settings as s; print(s.DEBUG)"],
+                                cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+        assert result.stdout.strip() == str(debug), (word, result.stderr)
+
+
+def test_starting_django_creates_no_folders(tmp_path):
+    result = embedded_default("import django; django.setup(); from django.conf import settings; settings.DATABASES",
+                              tmp_path / "var")
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "var").exists()
+
+
+def test_the_embedded_default_makes_its_folders_when_it_uses_them(tmp_path):
+    """The broker's folders when the Celery app reads its configuration (before any task
+    is sent or received); the SQLite file's folder on the first connection."""
+    var = tmp_path / "var"
+    result = embedded_default(
+        "import django; django.setup()\n"
+        "from feedback.celery import app; app.conf.broker_url\n"
+        "import os; print(sorted(os.listdir(os.environ['FEEDBACK_VAR_DIR'])))\n"
+        "from django.db import connection; connection.ensure_connection()\n",
+        var,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['celery']"
+    assert (var / "celery" / "broker").is_dir() and (var / "celery" / "control").is_dir()
+    assert (var / "db.sqlite3").is_file()
+
+
 def test_missing_secret_key_fails_loudly_when_debug_is_off():
     result = manage("check", DJANGO_DEBUG="0", DJANGO_ALLOWED_HOSTS="example.org")
     assert result.returncode != 0

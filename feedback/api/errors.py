@@ -16,9 +16,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from feedback.labelling.errors import ImportRejected, LabellingError
+from feedback.api_path import is_api
 from feedback.limits import data_too_big
-
-API_PREFIX = "/api/"
 
 
 def api_exception_handler(exc, context):
@@ -38,10 +37,6 @@ def api_exception_handler(exc, context):
     return exception_handler(exc, context)
 
 
-def _is_api(request) -> bool:
-    return request.path.startswith(API_PREFIX)
-
-
 def _bad_request_detail(exception) -> tuple[str, int]:
     if isinstance(exception, TooManyFieldsSent):
         return f"Too many form fields: the limit is {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}.", 400
@@ -55,20 +50,20 @@ def _bad_request_detail(exception) -> tuple[str, int]:
 def bad_request(request, exception, **kwargs):
     if isinstance(exception, RequestDataTooBig):
         return data_too_big(request)  # the body-limit middleware's answer, JSON or page
-    if not _is_api(request):
+    if not is_api(request):
         return defaults.bad_request(request, exception, **kwargs)
     detail, code = _bad_request_detail(exception)
     return JsonResponse({"detail": detail}, status=code)
 
 
 def permission_denied(request, exception, **kwargs):
-    if not _is_api(request):
+    if not is_api(request):
         return defaults.permission_denied(request, exception, **kwargs)
     return JsonResponse({"detail": str(exception) or "You do not have permission to do this."}, status=403)
 
 
 def page_not_found(request, exception, **kwargs):
-    if not _is_api(request):
+    if not is_api(request):
         return defaults.page_not_found(request, exception, **kwargs)
     if isinstance(exception, Resolver404) or not str(exception):
         # The resolver's message lists the patterns it tried: not for clients.
@@ -80,13 +75,13 @@ def page_not_found(request, exception, **kwargs):
 
 
 def server_error(request, **kwargs):
-    if not _is_api(request):
+    if not is_api(request):
         return defaults.server_error(request, **kwargs)
     return JsonResponse({"detail": "Server error. It was logged; please try again later."}, status=500)
 
 
 def csrf_failure(request, reason="", **kwargs):
-    if not _is_api(request):
+    if not is_api(request):
         return csrf.csrf_failure(request, reason, **kwargs)
     return JsonResponse(
         {"detail": f"CSRF check failed: {reason} A session-authenticated request sends the csrftoken "

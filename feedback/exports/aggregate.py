@@ -27,17 +27,6 @@ class PairOutcome:
     strength: float | None = None
 
 
-def _plurality(weights: dict) -> tuple[object, float, float] | None:
-    """(winner, its weight, total weight), or None when the top is shared."""
-    if not weights:
-        return None
-    ranked = sorted(weights.items(), key=lambda kv: -kv[1])
-    total = sum(weights.values())
-    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-        return None
-    return ranked[0][0], ranked[0][1], total
-
-
 @dataclass
 class PairTally:
     """The weighted votes of one pair task (summed in Python, or by the database)."""
@@ -65,29 +54,59 @@ class PairTally:
         return tally
 
 
+def pair_plurality(a: float, b: float, tie: float, both_bad: float) -> str | None:
+    """The pair task's plurality: "A", "B", "tie" or "both_bad", whichever has more
+    weight than each of the others (and some weight), or None when the top is shared or
+    no one voted. The one majority rule of pair tasks: the preference export applies it
+    to the database's vote sums row by row, tally_majority to a PairTally; written out
+    as comparisons, it costs the export nothing per row."""
+    if a > 0 and a > b and a > tie and a > both_bad:
+        return "A"
+    if b > 0 and b > a and b > tie and b > both_bad:
+        return "B"
+    if tie > 0 and tie > a and tie > b and tie > both_bad:
+        return "tie"
+    if both_bad > 0 and both_bad > a and both_bad > b and both_bad > tie:
+        return "both_bad"
+    return None
+
+
+def pair_agreement(winning: float, a: float, b: float, tie: float, both_bad: float) -> float:
+    """The winner's share of the weight given: the weights added in A, B, tie, both-bad
+    order (the same float whichever path summed them), those of no weight left out."""
+    total = a if a > 0 else 0
+    if b > 0:
+        total += b
+    if tie > 0:
+        total += tie
+    if both_bad > 0:
+        total += both_bad
+    return winning / total
+
+
 def tally_majority(tally: PairTally) -> tuple[str, PairOutcome | None]:
-    """The plurality of a pair task's weighted votes. Returns (status, outcome): "pair"
-    with the winning pair, or "tie", "both_bad" or "no_majority" with no outcome
-    (excluded from preference data and counted in the export's summary)."""
-    weights = {"A": tally.a, "B": tally.b, "tie": tally.tie, "both_bad": tally.both_bad}
-    top = _plurality({choice: w for choice, w in weights.items() if w > 0})
-    if top is None:
+    """The plurality of a pair task's weighted votes (pair_plurality). Returns (status,
+    outcome): "pair" with the winning pair, or "tie", "both_bad" or "no_majority" with no
+    outcome (excluded from preference data and counted in the export's summary)."""
+    a, b, tie, both_bad = tally.a, tally.b, tally.tie, tally.both_bad
+    choice = pair_plurality(a, b, tie, both_bad)
+    if choice is None:
         return "no_majority", None
-    choice, winning, total = top
     if choice not in WINNING_CHOICES:
         return choice, None
     chosen, rejected = WINNING_CHOICES[choice]
     return "pair", PairOutcome(
         chosen=chosen,
         rejected=rejected,
-        agreement=winning / total,
+        agreement=pair_agreement(a if choice == "A" else b, a, b, tie, both_bad),
         votes=tally.votes,
         strength=tally.strength_a if choice == "A" else tally.strength_b,
     )
 
 
-def pair_majority(votes: list[Vote]) -> tuple[str, PairOutcome | None]:
-    return tally_majority(PairTally.of(votes))
+def decided_majority(tally: PairTally, adjudicated: dict | None) -> tuple[str, PairOutcome | None]:
+    """tally_majority, where a reviewer's adjudicated answer wins over the votes."""
+    return tally_majority(PairTally.of([Vote(adjudicated)]) if adjudicated else tally)
 
 
 def rank_pairs(votes: list[Vote]) -> tuple[list[PairOutcome], int]:

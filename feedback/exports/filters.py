@@ -1,117 +1,29 @@
-"""Export filters: which labels go in (codebook versions, dates, annotator tiers, the
-prompt split) and which aggregated rows come out (minimum agreement). Parsed the same
-way from API query parameters and command-line options."""
-from dataclasses import asdict, dataclass, field
-from datetime import MAXYEAR, datetime, time, timedelta
-from datetime import timezone as dt_timezone
+"""Export filters: the label filters (feedback.labelling.filters) and what only an
+export asks: which aggregated rows come out (minimum agreement) and how votes are
+weighed. Parsed the same way from API query parameters and command-line options."""
+from dataclasses import dataclass
 
-from django.db.models import F, QuerySet
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
-
-from feedback.bounds import BIGINT_MAX, INT_MAX
-from feedback.labelling.models import Split, Tier
+from feedback.labelling.filters import FilterError, LabelFilters, parse_label_filters
 
 DATASETS = ("preference", "unpaired", "sft", "raw")
-
-
-class FilterError(ValueError):
-    """A bad filter value; the message names the parameter."""
+# A manifest's "filters" keep the order they have always been written in.
+MANIFEST_ORDER = ("codebook_versions", "since", "until", "min_agreement", "tiers", "split", "max_label_id",
+                  "weight_by_reliability")
 
 
 @dataclass
-class ExportFilters:
-    codebook_versions: list[int] = field(default_factory=list)
-    since: datetime | None = None
-    until: datetime | None = None
+class ExportFilters(LabelFilters):
     min_agreement: float | None = None
-    tiers: list[str] = field(default_factory=list)
-    split: str | None = None
-    max_label_id: int | None = None  # pins the label set, so a repeated export is byte-identical
     weight_by_reliability: bool = False
 
     def as_manifest(self) -> dict:
-        data = asdict(self)
-        for key in ("since", "until"):
-            if data[key] is not None:
-                data[key] = data[key].isoformat()
-        return data
-
-    def apply(self, labels: QuerySet) -> QuerySet:
-        if self.codebook_versions:
-            labels = labels.filter(codebook__version__in=self.codebook_versions)
-        if self.since:
-            labels = labels.filter(created_at__gte=self.since)
-        if self.until:
-            labels = labels.filter(created_at__lt=self.until)
-        if self.tiers:
-            # The tier is per project: match the membership of the label's own project.
-            labels = labels.filter(
-                annotator__memberships__project=F("task__project"), annotator__memberships__tier__in=self.tiers
-            )
-        if self.split:
-            labels = labels.filter(task__prompt__split=self.split)
-        if self.max_label_id is not None:
-            labels = labels.filter(pk__lte=self.max_label_id)
-        return labels
-
-
-def parse_when(value: str, name: str, *, upper: bool = False, include_day: bool = False) -> datetime | None:
-    """A date (YYYY-MM-DD) or an ISO datetime as an aware datetime (a naive one is in
-    the current time zone); `upper` for an upper bound. A date is its day's first
-    moment; with `include_day`, the next day's, so that an exclusive upper bound takes
-    the day in (the dashboard's "until", both ends included).
-
-    None, no bound, where the moment lies beyond what a datetime holds in UTC on the
-    side that asks for none: an upper bound past the end of year 9999 (the browser's
-    date picker offers 9999-12-31), a lower bound before year 1. Raises FilterError,
-    naming `name`, for anything else that is not a real moment."""
-    text = str(value).strip()
-    try:
-        day = parse_date(text)
-        parsed = None if day else parse_datetime(text)
-    except ValueError as error:  # well-formed but not a real date: 2020-13-45, 2020-02-30
-        raise FilterError(f"{name}: {text!r} is not a real date ({error})") from None
-    if day is None and parsed is None:
-        raise FilterError(f"{name}: {text!r} is not a date (YYYY-MM-DD) or an ISO datetime")
-    try:
-        if day is not None:
-            parsed = datetime.combine(day, time.min) + (timedelta(days=1) if include_day else timedelta(0))
-        parsed = timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
-        parsed.astimezone(dt_timezone.utc)  # what the database is given
-    except OverflowError:
-        past_the_end = (day or parsed).year == MAXYEAR
-        if past_the_end == upper:
-            return None
-        raise FilterError(f"{name}: {text!r} is out of range") from None
-    return parsed
-
-
-MAX_ID = BIGINT_MAX
-
-
-def parse_ints(values: list[str], name: str, *, maximum: int = MAX_ID) -> list[int]:
-    """Comma-separated whole numbers from 0 to `maximum` (database integer range)."""
-    try:
-        numbers = sorted({int(v) for raw in values for v in str(raw).split(",") if v.strip()})
-    except ValueError:
-        raise FilterError(f"{name}: whole numbers, comma-separated") from None
-    if any(not 0 <= n <= maximum for n in numbers):
-        raise FilterError(f"{name}: numbers from 0 to {maximum}")
-    return numbers
+        data = super().as_manifest()
+        return {key: data[key] for key in MANIFEST_ORDER}
 
 
 def parse_filters(get, *, until_includes_day: bool = False) -> ExportFilters:
-    """From a QueryDict-like `get(name) -> str|None` and `getlist`. Raises FilterError.
-    A date as `until` is exclusive (labels before that day), or with
-    `until_includes_day` inclusive (labels up to the end of that day)."""
-    filters = ExportFilters()
-    getlist = getattr(get, "getlist", lambda name: [get.get(name)] if get.get(name) else [])
-    filters.codebook_versions = parse_ints(getlist("codebook_version"), "codebook_version", maximum=INT_MAX)
-    if get.get("since"):
-        filters.since = parse_when(get.get("since"), "since")
-    if get.get("until"):
-        filters.until = parse_when(get.get("until"), "until", upper=True, include_day=until_includes_day)
+    """The label filters, then min_agreement and weight_by_reliability. Raises FilterError."""
+    filters = ExportFilters(**vars(parse_label_filters(get, until_includes_day=until_includes_day)))
     if get.get("min_agreement") not in (None, ""):
         try:
             filters.min_agreement = float(get.get("min_agreement"))
@@ -119,20 +31,5 @@ def parse_filters(get, *, until_includes_day: bool = False) -> ExportFilters:
             raise FilterError("min_agreement: a number between 0 and 1") from None
         if not 0 <= filters.min_agreement <= 1:
             raise FilterError("min_agreement: a number between 0 and 1")
-    tiers = sorted({t for raw in getlist("tier") for t in str(raw).split(",") if t.strip()})
-    unknown = set(tiers) - set(Tier.values)
-    if unknown:
-        raise FilterError(f"tier: unknown {', '.join(sorted(unknown))}; use {', '.join(Tier.values)}")
-    filters.tiers = tiers
-    split = get.get("split")
-    if split:
-        if split not in Split.values:
-            raise FilterError(f"split: use {' or '.join(Split.values)}")
-        filters.split = split
-    if get.get("max_label_id") not in (None, ""):
-        numbers = parse_ints([get.get("max_label_id")], "max_label_id")
-        if len(numbers) != 1:
-            raise FilterError("max_label_id: one whole number")
-        filters.max_label_id = numbers[0]
     filters.weight_by_reliability = str(get.get("weight_by_reliability", "")).lower() in ("1", "true", "yes")
     return filters

@@ -1,8 +1,9 @@
 """Export options from request parameters (the API) — one parser for every entry point."""
 from dataclasses import dataclass, field
 
-from feedback.exports.filters import ExportFilters, FilterError, parse_filters
+from feedback.exports.filters import ExportFilters, parse_filters
 from feedback.exports.services import check_options
+from feedback.labelling.filters import FilterError
 
 
 @dataclass

@@ -8,17 +8,18 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 
+from feedback.exports.json_text import dumps
+
 FORMATS = ("jsonl", "parquet", "datasets")
 PARQUET_BATCH = 5000
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 
 def jsonl_chunks(rows: Iterable[dict], hasher=None, *, rows_per_chunk: int = 500) -> Iterator[bytes]:
     """Rows → UTF-8 JSON Lines, a few hundred rows per chunk (a streaming response body).
-    Rows that can give their own JSON text (datasets.RowStream) skip building dicts; the
+    Rows that can give their own JSON text (row_stream.RowStream) skip building dicts; the
     bytes are the same either way."""
     json_lines = getattr(rows, "json_lines", None)
-    lines = json_lines() if json_lines is not None else map(_dumps, rows)
+    lines = json_lines() if json_lines is not None else map(dumps, rows)
     while buffer := list(islice(lines, rows_per_chunk)):
         chunk = ("\n".join(buffer) + "\n").encode("utf-8")
         if hasher is not None:

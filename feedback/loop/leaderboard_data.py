@@ -1,21 +1,11 @@
 """Comparisons between producers (base model, adapter versions, imported models) read
 from a project's labels, for the leaderboard."""
-from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from feedback.labelling.models import Label, ProducerKind, Project, TaskCandidate, TaskKind
+from feedback.labelling.models import Label, Project, TaskKind
 from feedback.loop.leaderboard import bradley_terry
-
-BASE = "base model"
-
-
-def producer_key(kind: str, name: str, adapter_version: int | None) -> str:
-    if adapter_version is not None:
-        return f"v{adapter_version}"
-    if kind == ProducerKind.BASE:
-        return BASE
-    return f"{kind}: {name}"
+from feedback.quality.producers import BASE, ThumbsByProducer, producers_by_task
 
 
 @dataclass
@@ -23,20 +13,10 @@ class Comparisons:
     first: list = field(default_factory=list)
     second: list = field(default_factory=list)
     score: list = field(default_factory=list)
-    thumbs: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0]))  # key → [up, total]
+    thumbs: ThumbsByProducer = field(default_factory=ThumbsByProducer)
 
     def add(self, a: str, b: str, score: float):
         self.first.append(a), self.second.append(b), self.score.append(score)
-
-
-def producers_by_task(project: Project) -> dict[int, dict[int, str]]:
-    links = TaskCandidate.objects.filter(task__project=project).values_list(
-        "task_id", "position", "candidate__producer_kind", "candidate__producer_name", "candidate__adapter__version"
-    )
-    result: dict[int, dict[int, str]] = defaultdict(dict)
-    for task_id, position, kind, name, version in links.iterator(chunk_size=5000):
-        result[task_id][position] = producer_key(kind, name, version)
-    return result
 
 
 def comparisons_for(project: Project) -> Comparisons:
@@ -58,11 +38,7 @@ def comparisons_for(project: Project) -> Comparisons:
                 if a and b and a != b:
                     found.add(a, b, 1.0)
         else:
-            for position, thumb in (answer.get("thumbs") or {}).items():
-                key = by_position.get(int(position))
-                if key:
-                    found.thumbs[key][0] += thumb == "up"
-                    found.thumbs[key][1] += 1
+            found.thumbs.add(answer, by_position)
     return found
 
 

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from statistics import median
 
-from feedback.exports.filters import ExportFilters
+from feedback.labelling.filters import LabelFilters
 from feedback.labelling.models import Label, Membership, Project, Tier
-from feedback.loop.leaderboard_data import producers_by_task
 from feedback.quality.measures import agreement_by_kind, unit_values
 from feedback.quality.metrics import agreement_with_others
 from feedback.quality.models import QualitySettings
+from feedback.quality.producers import ThumbsByProducer, producers_by_task
 from feedback.quality.reliability import reliability_by_annotator
 from feedback.quality.selectors import disputed_tasks
 
@@ -67,81 +67,118 @@ def _week(moment):
     return day - timedelta(days=day.weekday())
 
 
-def dashboard(project: Project, filters: ExportFilters) -> dict:
-    """`filters`: the same label filters as exports (codebook versions, dates, tiers, split)."""
-    bounds = QualitySettings.objects.filter(project=project).first() or QualitySettings(project=project)
-    labels = filters.apply(Label.objects.filter(task__project=project))
-    rows = list(labels.values_list("task_id", "kind", "answer", "annotator_id", "annotator__username", "display_order",
-                                   "time_spent_ms", "created_at", "codebook__version", "task__calibration_for__version"))
-    by_version, by_week, calibration = defaultdict(list), defaultdict(list), defaultdict(list)
-    per_user = defaultdict(lambda: {"times": [], "thumbs": [0, 0], "first": [0, 0]})
-    project_thumbs = [0, 0]
-    producers = producers_by_task(project)
-    thumbs_by_producer = defaultdict(lambda: [0, 0])
-    active = project.codebooks.filter(is_active=True).values_list("version", flat=True).first()
+# The columns read from each label, once: everything below works on these tuples.
+COLUMNS = ("task_id", "kind", "answer", "annotator_id", "annotator__username", "display_order", "time_spent_ms",
+           "created_at", "codebook__version", "task__calibration_for__version")
+
+
+@dataclass
+class UserTally:
+    seconds: list = field(default_factory=list)
+    thumbs: list = field(default_factory=lambda: [0, 0])  # [up, given]
+    first_shown: list = field(default_factory=lambda: [0, 0])  # [pairs won by the response shown first, pairs]
+
+
+@dataclass
+class Tallies:
+    """What one pass over the label rows counts."""
+
+    by_version: dict = field(default_factory=lambda: defaultdict(list))  # version → (task_id, kind, answer)
+    by_week: dict = field(default_factory=lambda: defaultdict(list))
+    calibration: dict = field(default_factory=lambda: defaultdict(list))  # calibration set's version → items
+    per_user: dict = field(default_factory=lambda: defaultdict(UserTally))
+    project_thumbs: list = field(default_factory=lambda: [0, 0])
+    thumbs_by_producer: ThumbsByProducer = field(default_factory=ThumbsByProducer)
+
+    @property
+    def project_thumbs_share(self) -> float | None:
+        up, given = self.project_thumbs
+        return up / given if given else None
+
+
+def _tally(rows, producers: dict[int, dict[int, str]]) -> Tallies:
+    tallies = Tallies()
     for task_id, kind, answer, user_id, _, shown, spent, created, version, calibration_for in rows:
         item = (task_id, kind, answer)
-        by_version[version].append(item), by_week[_week(created)].append(item)
+        tallies.by_version[version].append(item), tallies.by_week[_week(created)].append(item)
         if calibration_for:
-            calibration[calibration_for].append(item)
-        stats = per_user[user_id]
-        stats["times"].append(spent / 1000)
+            tallies.calibration[calibration_for].append(item)
+        stats = tallies.per_user[user_id]
+        stats.seconds.append(spent / 1000)
         if kind == "thumbs":
-            for position, thumb in (answer.get("thumbs") or {}).items():
-                up = thumb == "up"
-                stats["thumbs"][0] += up
-                stats["thumbs"][1] += 1
-                project_thumbs[0] += up
-                project_thumbs[1] += 1
-                key = producers.get(task_id, {}).get(int(position))
-                if key:
-                    thumbs_by_producer[key][0] += up
-                    thumbs_by_producer[key][1] += 1
+            thumbs = (answer.get("thumbs") or {}).values()
+            up = sum(thumb == "up" for thumb in thumbs)
+            for counts in (stats.thumbs, tallies.project_thumbs):
+                counts[0] += up
+                counts[1] += len(thumbs)
+            tallies.thumbs_by_producer.add(answer, producers.get(task_id, {}))
         elif kind == "pair" and answer.get("choice") in ("A", "B") and shown:
-            stats["first"][0] += answer["choice"] == "AB"[shown[0]]
-            stats["first"][1] += 1
-    project_share = project_thumbs[0] / project_thumbs[1] if project_thumbs[1] else None
+            stats.first_shown[0] += answer["choice"] == "AB"[shown[0]]
+            stats.first_shown[1] += 1
+    return tallies
+
+
+def _share(counts: list) -> float | None:
+    return round(counts[0] / counts[1], 3) if counts[1] else None
+
+
+def _annotator_rows(project: Project, labels, rows, tallies: Tallies, bounds: QualitySettings) -> list[AnnotatorRow]:
+    """One row per annotator in `rows`, flagged by `bounds`, the most flagged first."""
     reliability = reliability_by_annotator(project, labels)
     with_others = others_agreement([(t, k, a, u) for t, k, a, u, *_ in rows])
     members = dict(Membership.objects.filter(project=project).values_list("user_id", "tier"))
     names = {user_id: name for _, _, _, user_id, name, *_ in rows}
     annotators = []
-    for user_id, stats in per_user.items():
-        rel = reliability.get(user_id)
+    for user_id, stats in tallies.per_user.items():
         row = AnnotatorRow(user_id=user_id, username=names[user_id], tier=members.get(user_id, ""),
-                           labels=len(stats["times"]), median_seconds=round(median(stats["times"]), 1))
+                           labels=len(stats.seconds), median_seconds=round(median(stats.seconds), 1),
+                           thumbs_up_share=_share(stats.thumbs), first_shown_wins=_share(stats.first_shown))
+        rel = reliability.get(user_id)
         if rel:
             row.majority_agreement = _nan_none(rel.majority_agreement if rel.majority_agreement is not None else float("nan"))
             row.gold_accuracy = _nan_none(rel.gold_accuracy if rel.gold_accuracy is not None else float("nan"))
             row.gold_total = rel.gold_total
         if user_id in with_others:
             row.others_agreement, row.others_pairs = round(with_others[user_id][0], 3), with_others[user_id][1]
-        if stats["thumbs"][1]:
-            row.thumbs_up_share = round(stats["thumbs"][0] / stats["thumbs"][1], 3)
-        if stats["first"][1]:
-            row.first_shown_wins = round(stats["first"][0] / stats["first"][1], 3)
-        _flag(row, bounds, project_share)
+        _flag(row, bounds, tallies.project_thumbs_share)
         annotators.append(row)
     annotators.sort(key=lambda r: (-len(r.flags), r.username))
+    return annotators
+
+
+def _agreement(rows, tallies: Tallies, active_version: int | None) -> dict:
+    """Agreement per task kind: overall, by codebook version, by week, on calibration sets."""
     by_kind = agreement_by_kind([(t, k, a) for t, k, a, *_ in rows])
     kinds = list(by_kind)
-    by_version = {version: agreement_by_kind(items) for version, items in sorted(by_version.items())}
-    calibration_by_version = {version: agreement_by_kind(items) for version, items in sorted(calibration.items())}
+    by_version = {version: agreement_by_kind(items) for version, items in sorted(tallies.by_version.items())}
+    calibration = {version: agreement_by_kind(items) for version, items in sorted(tallies.calibration.items())}
     return {
-        "labels": len(rows),
         "by_kind": by_kind,
         "kinds": kinds,
         "by_version": by_version,
         "by_version_table": _by_kind_table(by_version, kinds),
-        "by_week": [(week, agreement_by_kind(items)) for week, items in sorted(by_week.items())],
-        "calibration": calibration_by_version.get(active),
-        "calibration_by_version": calibration_by_version,
-        "calibration_table": _by_kind_table(calibration_by_version, kinds),
-        "active_version": active,
-        "annotators": annotators,
+        "by_week": [(week, agreement_by_kind(items)) for week, items in sorted(tallies.by_week.items())],
+        "calibration": calibration.get(active_version),
+        "calibration_by_version": calibration,
+        "calibration_table": _by_kind_table(calibration, kinds),
+        "active_version": active_version,
+    }
+
+
+def dashboard(project: Project, filters: LabelFilters) -> dict:
+    """`filters`: the same label filters as exports (codebook versions, dates, tiers, split)."""
+    bounds = QualitySettings.objects.filter(project=project).first() or QualitySettings(project=project)
+    labels = filters.apply(Label.objects.filter(task__project=project))
+    rows = list(labels.values_list(*COLUMNS))
+    tallies = _tally(rows, producers_by_task(project))
+    active = project.codebooks.filter(is_active=True).values_list("version", flat=True).first()
+    project_share = tallies.project_thumbs_share
+    return {
+        "labels": len(rows),
+        **_agreement(rows, tallies, active),
+        "annotators": _annotator_rows(project, labels, rows, tallies, bounds),
         "project_thumbs_up": None if project_share is None else round(project_share, 3),
-        "thumbs_by_producer": sorted(((key, up / total, total) for key, (up, total) in thumbs_by_producer.items()),
-                                     key=lambda item: -item[1]),
+        "thumbs_by_producer": tallies.thumbs_by_producer.shares(),
         "disputed": disputed_tasks([(t, k, a, shown) for t, k, a, _, _, shown, *_ in rows]),
         "bounds": bounds,
     }

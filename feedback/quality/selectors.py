@@ -5,7 +5,6 @@ from collections import Counter, defaultdict
 
 from feedback.labelling.models import CodebookVersion, Label, Project, Task, TaskCandidate, TaskKind
 from feedback.quality.models import Adjudication
-from feedback.labelling.naming import CHOICE_NAMES, CHOICE_POSITIONS, rank_numbers, response_name
 from feedback.quality.reliability import answer_matches, pair_choice
 
 DISPUTABLE = (TaskKind.PAIR, TaskKind.RANK, TaskKind.THUMBS)
@@ -24,7 +23,8 @@ def _contested(kind: str, answer: dict) -> list[tuple]:
 def disputed_tasks(rows, limit: int | None = 10) -> list[dict]:
     """Tasks labelled at least twice and not unanimous, the smallest majority share first
     (a thumbs task's share is that of its most split response). `rows`: (task_id, kind,
-    answer, display_order) tuples. Each comes with its answers as people read them."""
+    answer, display_order) tuples. Each comes with its labels' (kind, answer,
+    display_order) as "given" (presenters.with_readable_answers words them)."""
     labels = defaultdict(list)
     for task_id, kind, answer, shown in rows:
         if kind in DISPUTABLE:
@@ -42,7 +42,7 @@ def disputed_tasks(rows, limit: int | None = 10) -> list[dict]:
         share = min(counts.most_common(1)[0][1] / sum(counts.values()) for counts in votes.values())
         kind = given[0][0]
         disputed.append({"task_id": task_id, "kind": kind, "labels": len(given), "majority_share": round(share, 3),
-                         "answers": READABLE[kind](given)})
+                         "given": given})
     disputed.sort(key=lambda d: (d["majority_share"], -d["labels"], d["task_id"]))
     disputed = disputed if limit is None else disputed[:limit]
     adjudicated = set(Adjudication.objects.filter(task_id__in=[d["task_id"] for d in disputed])
@@ -50,39 +50,6 @@ def disputed_tasks(rows, limit: int | None = 10) -> list[dict]:
     for item in disputed:
         item["adjudicated"] = item["task_id"] in adjudicated
     return disputed
-
-
-def _pair_answers(given) -> list[str]:
-    """"Response 1 ×2 (seen first by 1)": how many chose it, and how many of them had it
-    shown first (a hint of position bias)."""
-    chosen, first = Counter(), Counter()
-    for _, answer, shown in given:
-        choice = answer.get("choice")
-        chosen[choice] += 1
-        first[choice] += bool(shown) and CHOICE_POSITIONS.get(choice) == shown[0]
-    order = list(CHOICE_NAMES)
-    return [f"{CHOICE_NAMES[choice]} ×{n}" + (f" (seen first by {first[choice]})" if choice in CHOICE_POSITIONS else "")
-            for choice, n in sorted(chosen.items(), key=lambda kv: (-kv[1], order.index(kv[0])))]
-
-
-def _rank_answers(given) -> list[str]:
-    """"2 > 1 > 3 ×2": each distinct ranking, best first, in response numbers."""
-    orders = Counter(tuple(answer.get("order") or []) for _, answer, _ in given)
-    return [f"{rank_numbers(order)} ×{n}"
-            for order, n in sorted(orders.items(), key=lambda kv: (-kv[1], kv[0]))]
-
-
-def _thumbs_answers(given) -> list[str]:
-    """"Response 1: 2 up · 1 down", for each response."""
-    up, down = Counter(), Counter()
-    for _, answer, _ in given:
-        for position, thumb in (answer.get("thumbs") or {}).items():
-            (up if thumb == "up" else down)[int(position)] += 1
-    return [f"{response_name(position)}: {up[position]} up · {down[position]} down"
-            for position in sorted(up.keys() | down.keys())]
-
-
-READABLE = {TaskKind.PAIR: _pair_answers, TaskKind.RANK: _rank_answers, TaskKind.THUMBS: _thumbs_answers}
 
 
 def adjudication_queue(project: Project, *, open_only: bool = True, limit: int = 100) -> list[dict]:

@@ -9,53 +9,39 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from feedback.bounds import whole_number
-from feedback.charts.svg import Series, bar_chart, line_chart
-from feedback.exports.filters import ExportFilters, FilterError, parse_filters
 from feedback.labelling.access import project_view
 from feedback.labelling.errors import InvalidAnswer
+from feedback.labelling.filters import FilterError, LabelFilters, parse_label_filters
 from feedback.labelling.models import Membership, Role, Task
 from feedback.labelling.selectors import active_codebook
-from feedback.quality.dashboard import dashboard
+from feedback.quality import dashboard as figures
+from feedback.quality import selectors, services
 from feedback.quality.forms import AdjudicationForm, CalibrationForm
 from feedback.quality.models import Adjudication
+from feedback.quality.presenters import agreement_chart, producer_chart, with_readable_answers
 from feedback.quality.quiz import quiz_submit
-from feedback.quality.selectors import (
-    adjudication_queue,
-    calibration_candidates,
-    calibration_items,
-    gold_items,
-)
-from feedback.quality.services import adjudicate, calibration_add, gold_mark, tier_apply
+from feedback.quality.selectors import calibration_candidates, calibration_items, gold_items
 
 
-def _filters(request) -> tuple[ExportFilters, str]:
-    """The export filters from the query (codebook version, a window of days with both
+def _filters(request) -> tuple[LabelFilters, str]:
+    """The label filters from the query (codebook version, a window of days with both
     ends included, tiers, split), and what was wrong with them: then none apply."""
     try:
-        return parse_filters(request.GET, until_includes_day=True), ""
+        return parse_label_filters(request.GET, until_includes_day=True), ""
     except FilterError as error:
-        return ExportFilters(), f"{error}. Showing every label instead."
+        return LabelFilters(), f"{error}. Showing every label instead."
 
 
 @project_view(min_role=Role.REVIEWER)
-def dashboard_page(request, project):
+def dashboard(request, project):
     filters, error = _filters(request)
     if error:
         messages.error(request, error)
-    data = dashboard(project, filters)
-    weeks = data["by_week"]
-    # One line per task kind: their alphas measure different things (see quality.measures).
-    series = [Series(f"alpha, {kind}", [(i, figures[kind].alpha if kind in figures else None)
-                                        for i, (_, figures) in enumerate(weeks)]) for kind in data["kinds"]]
-    lowest = min([0.0] + [y for s in series for _, y in s.points if y is not None])
-    chart = line_chart(
-        series, title="Agreement by week", x_label="week", y_range=(lowest, 1.0),
-        x_format=lambda x: weeks[int(x)][0].strftime("%b %d") if 0 <= int(x) < len(weeks) else "",
-    )
-    producers = bar_chart([(key, share) for key, share, _ in data["thumbs_by_producer"]], title="Thumbs-up share by version",
-                          maximum=1.0)
+    data = figures.dashboard(project, filters)
+    with_readable_answers(data["disputed"])
     return render(request, "quality/dashboard.html", {
-        "project": project, "nav": "quality", "data": data, "agreement_chart": chart, "producer_chart": producers,
+        "project": project, "nav": "quality", "data": data,
+        "agreement_chart": agreement_chart(data), "producer_chart": producer_chart(data),
         "filters": filters, "until_shown": filters.until - timedelta(microseconds=1) if filters.until else None,
         "versions": project.codebooks.values_list("version", flat=True),
         "is_admin": request.membership.role == Role.ADMIN,
@@ -63,11 +49,11 @@ def dashboard_page(request, project):
 
 
 @project_view(min_role=Role.REVIEWER)
-def adjudication_queue_page(request, project):
+def adjudication_queue(request, project):
     open_only = request.GET.get("show") != "all"
     return render(request, "quality/queue.html", {
         "project": project, "nav": "adjudicate", "open_only": open_only,
-        "disputed": adjudication_queue(project, open_only=open_only),
+        "disputed": with_readable_answers(selectors.adjudication_queue(project, open_only=open_only)),
         "recent": Adjudication.objects.filter(task__project=project).select_related("reviewer").order_by("-updated_at")[:10],
     })
 
@@ -77,7 +63,7 @@ BACK = {"dashboard": "quality:dashboard", "queue": "quality:queue", "gold": "qua
 
 
 @project_view(min_role=Role.REVIEWER)
-def adjudicate_page(request, project, task_id):
+def adjudicate(request, project, task_id):
     task = get_object_or_404(Task.objects.select_related("prompt"), project=project, pk=task_id)
     existing = Adjudication.objects.filter(task=task).select_related("reviewer").first()
     initial = AdjudicationForm.initial_for(existing.answer if existing else task.gold_answer)
@@ -87,7 +73,7 @@ def adjudicate_page(request, project, task_id):
     if request.method == "POST" and form.is_valid():
         make_gold = form.cleaned_data["make_gold"] and request.membership.role == Role.ADMIN
         try:
-            adjudicate(task=task, reviewer=request.user, answer=form.answer(), note=form.cleaned_data["note"],
+            services.adjudicate(task=task, reviewer=request.user, answer=form.answer(), note=form.cleaned_data["note"],
                        make_gold=make_gold)
         except InvalidAnswer as invalid:
             error = str(invalid)
@@ -104,10 +90,10 @@ def adjudicate_page(request, project, task_id):
 
 @require_POST
 @project_view(min_role=Role.ADMIN)
-def tier_apply_view(request, project, user_id):
+def tier_apply(request, project, user_id):
     membership = get_object_or_404(Membership, project=project, user_id=user_id)
     try:
-        tier_apply(membership=membership, tier=request.POST.get("tier", ""))
+        services.tier_apply(membership=membership, tier=request.POST.get("tier", ""))
     except ValueError as error:
         messages.error(request, str(error))
     else:
@@ -117,7 +103,7 @@ def tier_apply_view(request, project, user_id):
 
 @require_POST
 @project_view()
-def quiz_view(request, project):
+def quiz(request, project):
     codebook = active_codebook(project)
     if codebook is None or str(codebook.version) != request.POST.get("version"):
         raise Http404("No such codebook version to answer a quiz for.")
@@ -136,7 +122,7 @@ def quiz_view(request, project):
 
 
 @project_view(min_role=Role.REVIEWER)
-def gold_page(request, project):
+def gold(request, project):
     """Gold items and the active version's calibration set. ?task=ID leads an admin to
     that task's page to set its expected answer."""
     wanted = whole_number(request.GET.get("task", ""))
@@ -153,16 +139,16 @@ def gold_page(request, project):
 
 @require_POST
 @project_view(min_role=Role.ADMIN)
-def gold_unmark_view(request, project, task_id):
+def gold_unmark(request, project, task_id):
     task = get_object_or_404(Task, project=project, pk=task_id, is_gold=True)
-    gold_mark(task=task, answer=None)
+    services.gold_mark(task=task, answer=None)
     messages.success(request, f"Task {task.pk} is no longer a gold item.")
     return redirect("quality:gold", slug=project.slug)
 
 
 @require_POST
 @project_view(min_role=Role.ADMIN)
-def calibration_add_view(request, project):
+def calibration_add(request, project):
     codebook = active_codebook(project)
     form = CalibrationForm(request.POST)
     if codebook is None or not form.is_valid():
@@ -172,7 +158,7 @@ def calibration_add_view(request, project):
     ids, count = form.cleaned_data["task_ids"], form.cleaned_data["random_count"]
     tasks = list(Task.objects.filter(project=project, pk__in=ids)) if ids else calibration_candidates(project, count)
     try:
-        added = calibration_add(codebook=codebook, tasks=tasks)
+        added = services.calibration_add(codebook=codebook, tasks=tasks)
     except ValueError as error:
         messages.error(request, str(error))
     else:

@@ -3,10 +3,10 @@ multipart file upload for large ones; the same checks, all or nothing."""
 import json
 
 import pytest
-from django.test.client import MULTIPART_CONTENT, encode_multipart
+from django.test.client import encode_multipart
 
 from feedback.labelling.models import Candidate, Prompt, Task
-from tests.conftest import sample_rows
+from tests.support.rows import sample_rows
 
 
 @pytest.fixture

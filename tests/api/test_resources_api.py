@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from feedback.labelling.models import Prompt
 from feedback.labelling.services.assignments import assignment_next
 from feedback.labelling.services.labels import Submission, label_submit
-from tests.conftest import sample_rows
+from tests.support.rows import sample_rows
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from schemathesis.generation import GenerationMode
 from feedback.labelling.models import Role
 from feedback.labelling.services.codebooks import codebook_acknowledge
 from feedback.labelling.services.imports import import_jsonl
-from tests.conftest import jsonl_lines, sample_rows
+from tests.support.rows import jsonl_lines, sample_rows
 from tests.support.db_state import changed_tables, fingerprint
 from tests.support.strategies import deep_value, fuzz_settings, huge_ints, json_values, nasty_text
 

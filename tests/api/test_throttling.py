@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.conftest import require_service
+from tests.support.services import require_service
 
 PROJECTS = "/api/v1/projects/"
 FAILURE_LIMIT = 20  # the default FEEDBACK_API_AUTH_FAILURE_RATE, 20/min

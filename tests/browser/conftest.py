@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_service
+from tests.support.services import require_service
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by
 # the test itself are still plain synchronous calls.
@@ -20,7 +20,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOT_DIR = os.environ.get("SCREENSHOT_DIR")
 
 
 @pytest.fixture(scope="session")
@@ -41,18 +40,3 @@ def page(browser, live_server):
     page.set_default_timeout(15_000)
     yield page
     context.close()
-
-
-def screenshot(page, name: str) -> None:
-    """Saved only when SCREENSHOT_DIR is set, for a person to look at."""
-    if SCREENSHOT_DIR:
-        Path(SCREENSHOT_DIR).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SCREENSHOT_DIR) / f"{name}.png"), full_page=True)
-
-
-def log_in(page, username: str, password: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button.primary")
-    page.wait_for_url("**/")

@@ -4,7 +4,7 @@ import pytest
 
 from feedback.loop.models import AdapterEvent, AdapterStatus, AdapterVersion, RunStatus, TrainingRun
 from feedback.loop.services.gate import GateRule, gate_apply
-from tests.browser.conftest import log_in, screenshot
+from tests.support.browser import log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from feedback.labelling.models import Role
-from tests.browser.conftest import log_in, screenshot
+from tests.support.browser import log_in, screenshot
 from tests.support.labels import make_label
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

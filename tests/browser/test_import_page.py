@@ -6,8 +6,8 @@ import json
 import pytest
 
 from feedback.labelling.models import Prompt
-from tests.browser.conftest import log_in, screenshot
-from tests.conftest import jsonl_lines, sample_rows
+from tests.support.browser import log_in, screenshot
+from tests.support.rows import jsonl_lines, sample_rows
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

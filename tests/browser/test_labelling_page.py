@@ -7,8 +7,8 @@ import pytest
 
 from feedback.labelling.models import Assignment, AssignmentStatus, Label
 from feedback.labelling.services.imports import import_jsonl
-from tests.browser.conftest import log_in, screenshot
-from tests.conftest import jsonl_lines
+from tests.support.browser import log_in, screenshot
+from tests.support.rows import jsonl_lines
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -4,7 +4,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.sessions.models import Session
 
-from tests.browser.conftest import screenshot
+from tests.support.browser import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

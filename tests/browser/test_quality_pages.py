@@ -5,8 +5,8 @@ import pytest
 from feedback.labelling.models import Role, Task
 from feedback.labelling.services.imports import import_jsonl
 from feedback.quality.models import Adjudication
-from tests.browser.conftest import log_in, screenshot
-from tests.conftest import jsonl_lines
+from tests.support.browser import log_in, screenshot
+from tests.support.rows import jsonl_lines
 from tests.support.labels import make_label
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from feedback.labelling.models import Label, Split, Task, Tier, split_for_external_id
 from feedback.labelling.services.codebooks import codebook_publish
-from tests.conftest import jsonl_lines
+from tests.support.rows import jsonl_lines
 from tests.support.labels import make_label  # noqa: F401  (tests import it from here too)
 
 TEXTS = {n: [f"{n} answer {i}" for i in range(3)] for n in ("pair-majority", "pair-tie", "pair-bad", "pair-split", "rank", "thumbs", "pair-v2")}

@@ -3,7 +3,9 @@ import json
 
 import pytest
 
-from feedback.exports.datasets import BUILDERS, EXTRA_COLUMNS, FORMS, ExportSummary, preference_rows, pseudonym
+from feedback.exports.builders.preference import preference_rows
+from feedback.exports.builders.raw import pseudonym
+from feedback.exports.datasets import BUILDERS, EXTRA_COLUMNS, FORMS, ExportSummary
 from feedback.exports.filters import ExportFilters
 from feedback.exports.writers import jsonl_chunks
 from feedback.labelling.models import Candidate, Prompt, Split

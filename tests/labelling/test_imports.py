@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from feedback.labelling.errors import ImportRejected
 from feedback.labelling.models import Candidate, Prompt, Task
 from feedback.labelling.services.imports import import_jsonl
-from tests.conftest import jsonl_lines, sample_rows
+from tests.support.rows import jsonl_lines, sample_rows
 
 
 def counts(project):
@@ -90,38 +90,11 @@ def test_management_command_reports_line_numbers(project, tmp_path, capsys):
     assert counts(project) == (0, 0, 0)
 
 
-def test_management_command_imports_the_demo_file(project, capsys):
-    from feedback.labelling.management.commands.load_demo import DEMO_DIR
-
-    call_command("import_prompts", str(DEMO_DIR / "prompts.jsonl"), project=project.slug)
-    prompts, candidates, tasks = counts(project)
-    assert prompts >= 40 and tasks >= 40
-    assert 2 * prompts <= candidates + 10  # mostly 2-4 candidates each
-    assert "Imported into answers" in capsys.readouterr().out
-
-
 def test_unknown_project_is_a_clear_error(db, tmp_path):
     path = tmp_path / "x.jsonl"
     path.write_text("", encoding="utf-8")
     with pytest.raises(CommandError, match="No project with slug 'nope'"):
         call_command("import_prompts", str(path), project="nope")
-
-
-def test_load_demo_is_ready_to_train_and_safe_to_run_again(db, capsys):
-    from feedback.labelling.models import Label, Project
-    from feedback.loop.services.requests import new_preference_count
-
-    call_command("load_demo")
-    call_command("load_demo")
-    demo = Project.objects.get(slug="demo")
-    labels = Label.objects.filter(task__project=demo)
-    # Two simulated annotators labelled every task once (not twice after the second call)...
-    assert labels.count() == 2 * demo.tasks.count()
-    assert set(labels.values_list("annotator__username", flat=True)) == {"sim-annotator-1", "sim-annotator-2"}
-    # ...leaving each task open for a human's label, and enough preferences for a run.
-    assert demo.tasks.filter(labels_done=2).count() == demo.tasks.count()
-    assert new_preference_count(demo, demo.training_settings.algorithm) >= demo.training_settings.min_new_preferences
-    assert "admin     password admin-demo" in capsys.readouterr().out
 
 
 # --- Rough edges: values the database cannot store, deep nesting, encodings, caps ---

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from feedback.labelling.models import Assignment, Label
 from feedback.labelling.services.codebooks import codebook_publish
-from tests.conftest import jsonl_lines, sample_rows
+from tests.support.rows import jsonl_lines, sample_rows
 
 
 @pytest.fixture

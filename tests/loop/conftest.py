@@ -3,9 +3,7 @@ import pytest
 
 from feedback.loop.models import TrainingSettings
 from tests.support.labels import learnable_pair_labels
-
-# Fast settings for the tiny model: a high learning rate so a few steps show the trend.
-TINY_HP = {"learning_rate": 5e-3, "max_steps": 8, "per_device_train_batch_size": 4, "max_length": 64}
+from tests.support.training_settings import TINY_HP
 HELDOUT_PAIRS = 8  # of the 40 learnable tasks below
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from feedback.loop.models import AdapterStatus, AdapterVersion, RunStatus, TrainingRun, TrainingSettings
 from feedback.loop.services.executor import run_execute, runs_fail_orphaned
-from feedback.loop.services.requests import run_config, run_request
+from feedback.loop.services.requests import run_config
 from feedback.loop.services.specs import adapter_dir, run_dir_for
 
 

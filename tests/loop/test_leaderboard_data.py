@@ -2,9 +2,10 @@
 right answer is known."""
 from feedback.labelling.models import Task
 from feedback.labelling.services.imports import import_jsonl
-from feedback.loop.leaderboard_data import BASE, comparisons_for, leaderboard
+from feedback.loop.leaderboard_data import comparisons_for, leaderboard
 from feedback.loop.models import AdapterVersion
-from tests.conftest import jsonl_lines
+from feedback.quality.producers import BASE
+from tests.support.rows import jsonl_lines
 from tests.support.labels import make_label
 
 

@@ -5,7 +5,7 @@ import pytest
 from feedback.labelling.models import Candidate, ProducerKind, Task, TaskKind
 from feedback.loop.models import AdapterStatus, AdapterVersion, GenerationRound, RunStatus
 from feedback.loop.services.rounds import RoundError, round_config, round_execute, round_request
-from tests.conftest import jsonl_lines
+from tests.support.rows import jsonl_lines
 from tests.support.models import save_random_lora
 
 

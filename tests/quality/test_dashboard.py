@@ -5,12 +5,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from feedback.labelling.filters import LabelFilters as Filters
 from feedback.labelling.models import Membership, Task, Tier
 from feedback.labelling.services.imports import import_jsonl
-from feedback.exports.filters import ExportFilters as Filters
 from feedback.quality.dashboard import dashboard
 from feedback.quality.models import QualitySettings
-from tests.conftest import jsonl_lines
+from tests.support.rows import jsonl_lines
 from tests.support.agreement import package_alpha
 from tests.support.labels import make_label
 

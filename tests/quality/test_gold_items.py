@@ -11,7 +11,7 @@ from feedback.labelling.models import Assignment, Project, Task
 from feedback.labelling.services.assignments import assignment_next, assignment_skip
 from feedback.labelling.services.imports import import_jsonl
 from feedback.quality.services import gold_mark
-from tests.conftest import jsonl_lines
+from tests.support.rows import jsonl_lines
 
 
 def make_tasks(project, n, prefix):

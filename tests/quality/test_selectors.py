@@ -3,9 +3,10 @@ import pytest
 
 from feedback.labelling.models import Label, Task
 from feedback.labelling.services.imports import import_jsonl
+from feedback.quality.presenters import with_readable_answers
 from feedback.quality.selectors import adjudication_queue, calibration_items, gold_items
 from feedback.quality.services import adjudicate, calibration_add, gold_mark
-from tests.conftest import jsonl_lines
+from tests.support.rows import jsonl_lines
 from tests.support.labels import make_label
 
 A, B = {"choice": "A", "strength": None}, {"choice": "B", "strength": None}
@@ -33,7 +34,7 @@ def test_the_queue_holds_disputed_tasks_of_each_kind_smallest_majority_first(tas
     for user, order in zip(annotators, [[0, 1, 2], [2, 1, 0], [0, 2, 1]]):
         make_label(rank, user, codebook, {"order": order})
 
-    queue = adjudication_queue(tasks[0].project)
+    queue = with_readable_answers(adjudication_queue(tasks[0].project))
     assert [d["task_id"] for d in queue] == [split.pk, close.pk, rank.pk, thumbs.pk]
     assert queue[0]["majority_share"] == 0.5 and queue[0]["prompt"] == "Selector question 0?"
     # make_label shows the responses in their own order: Response 1 (A) first
@@ -55,7 +56,7 @@ def test_seen_first_counts_the_order_each_annotator_was_shown(tasks, annotators,
     for user, answer, shown in zip(annotators, [A, A, B], [[1, 0], [0, 1], [1, 0]]):
         label = make_label(split, user, codebook, answer)
         Label.objects.filter(pk=label.pk).update(display_order=shown)
-    (item,) = adjudication_queue(split.project)
+    (item,) = with_readable_answers(adjudication_queue(split.project))
     assert item["answers"] == ["Response 1 ×2 (seen first by 1)", "Response 2 ×1 (seen first by 1)"]
 
 

@@ -8,7 +8,7 @@ from feedback.exports.services import export_to_path
 from feedback.labelling.errors import InvalidAnswer
 from feedback.labelling.models import Membership, Task, Tier
 from feedback.quality.services import adjudicate, gold_mark, tier_apply
-from tests.conftest import jsonl_lines
+from tests.support.rows import jsonl_lines
 from tests.support.labels import make_label
 
 

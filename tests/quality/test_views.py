@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from feedback.labelling.models import Role, Task
 from feedback.quality.models import Adjudication
-from tests.conftest import jsonl_lines
+from tests.support.rows import jsonl_lines
 from tests.support.labels import make_label
 
 

@@ -7,10 +7,21 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from django.db import connection
 
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 REPO = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def require_service(available: bool, what: str) -> None:
+    """Skip when a real service is missing on a developer machine; in CI, fail."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI but is not available")
+    pytest.skip(f"{what} not available")
 
 
 def redis_available() -> bool:

@@ -7,6 +7,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from feedback.api.filters import FilterBackend, PromptFilterSet, TaskFilterSet
 from feedback.api.parsers import StorableJSONParser
 from feedback.api.permissions import project_for
 from feedback.api.serializers import (
@@ -68,15 +69,16 @@ class CodebookList(generics.ListCreateAPIView):
 
 
 class PromptList(generics.ListAPIView):
-    """Prompts with their candidates (reviewers and admins)."""
+    """Prompts with their candidates (reviewers and admins). Filter: split."""
 
     serializer_class = PromptSerializer
+    filter_backends = [FilterBackend]
+    filterset_class = PromptFilterSet
+    queryset = Prompt.objects.none()  # the model, for the schema; get_queryset picks the rows
 
     def get_queryset(self):
         project, _ = project_for(self.request, self.kwargs["slug"], Role.REVIEWER)
-        prompts = Prompt.objects.filter(project=project).prefetch_related("candidates__adapter").order_by("id")
-        split = self.request.query_params.get("split")
-        return prompts.filter(split=split) if split else prompts
+        return Prompt.objects.filter(project=project).prefetch_related("candidates__adapter").order_by("id")
 
 
 class PromptImport(APIView):
@@ -125,13 +127,10 @@ class TaskList(generics.ListAPIView):
     """Tasks with their label counts (reviewers and admins). Filters: kind, is_gold."""
 
     serializer_class = TaskSerializer
+    filter_backends = [FilterBackend]
+    filterset_class = TaskFilterSet
+    queryset = Task.objects.none()  # the model, for the schema; get_queryset picks the rows
 
     def get_queryset(self):
         project, _ = project_for(self.request, self.kwargs["slug"], Role.REVIEWER)
-        tasks = Task.objects.filter(project=project).select_related("prompt").order_by("id")
-        kind = self.request.query_params.get("kind")
-        if kind:
-            tasks = tasks.filter(kind=kind)
-        if self.request.query_params.get("is_gold") in ("true", "false"):
-            tasks = tasks.filter(is_gold=self.request.query_params["is_gold"] == "true")
-        return tasks
+        return Task.objects.filter(project=project).select_related("prompt").order_by("id")

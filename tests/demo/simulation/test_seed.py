@@ -2,10 +2,10 @@
 import random
 
 from feedback.labelling.models import Label
-from feedback.loop.simulation.annotators import SimulatedAnnotator
-from feedback.loop.simulation.rules import prefer_shorter
-from feedback.loop.simulation.seed import seed_labels, simulated_user
-from tests.conftest import jsonl_lines
+from feedback.demo.simulation.annotators import SimulatedAnnotator
+from feedback.demo.simulation.rules import prefer_shorter
+from feedback.demo.simulation.seed import seed_labels, simulated_user
+from tests.support.rows import jsonl_lines
 
 
 def test_simulated_annotators_label_each_task_once_under_the_active_codebook(project, codebook):

@@ -6,7 +6,7 @@ from django.core.management import call_command
 
 from feedback.labelling.models import Label
 from feedback.loop.models import AdapterVersion, GenerationRound, TrainingRun
-from tests.loop.conftest import TINY_HP
+from tests.support.training_settings import TINY_HP
 
 
 def test_one_round_end_to_end(db, tiny_model_dir, settings, model_cache, tmp_path, capsys):

@@ -15,15 +15,15 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from feedback.demo.simulation.annotators import SimulatedAnnotator
+from feedback.demo.simulation.rules import prefer_shorter
+from feedback.demo.simulation.seed import seed_labels, simulated_user
 from feedback.labelling.models import Membership, Project, Role, TaskKind
 from feedback.labelling.services.codebooks import codebook_publish
 from feedback.labelling.services.imports import import_jsonl
 from feedback.loop.models import TrainingSettings
-from feedback.loop.simulation.annotators import SimulatedAnnotator
-from feedback.loop.simulation.rules import prefer_shorter
-from feedback.loop.simulation.seed import seed_labels, simulated_user
 
-DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
+DEMO_DIR = Path(__file__).resolve().parents[2] / "project"
 ACCOUNTS = [
     # username, password, project role, staff
     ("admin", "admin-demo", Role.ADMIN, True),

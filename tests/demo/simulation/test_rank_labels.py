@@ -6,11 +6,11 @@ import pytest
 
 from feedback.labelling.models import Label
 from feedback.labelling.services.imports import import_jsonl
-from feedback.loop.simulation.annotators import SimulatedAnnotator
-from feedback.loop.simulation.api_labeller import ApiLabeller, InProcessTransport
-from feedback.loop.simulation.rules import prefer_shorter
-from feedback.loop.simulation.seed import seed_labels, simulated_user
-from tests.conftest import jsonl_lines
+from feedback.demo.simulation.annotators import SimulatedAnnotator
+from feedback.demo.simulation.api_labeller import ApiLabeller, InProcessTransport
+from feedback.demo.simulation.rules import prefer_shorter
+from feedback.demo.simulation.seed import seed_labels, simulated_user
+from tests.support.rows import jsonl_lines
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from feedback.labelling.models import Membership, Project, Role
 from feedback.labelling.services.assignments import assignment_next
 from feedback.labelling.services.codebooks import codebook_acknowledge
 from feedback.labelling.services.labels import Submission, label_submit
-from feedback.loop.simulation.annotators import SimulatedAnnotator
+from feedback.demo.simulation.annotators import SimulatedAnnotator
 
 
 def simulated_user(project: Project, username: str):

@@ -1,6 +1,6 @@
 import pytest
 
-from feedback.loop.simulation.rules import prefer_shorter, prefer_simple_words, rule_load
+from feedback.demo.simulation.rules import prefer_shorter, prefer_simple_words, rule_load
 
 
 def test_shipped_rules_score_what_they_say():
@@ -17,7 +17,7 @@ def test_shipped_rules_score_what_they_say():
 def test_rules_load_by_short_name_or_dotted_path():
     assert rule_load("shorter") is prefer_shorter
     assert rule_load("simple") is prefer_simple_words
-    assert rule_load("feedback.loop.simulation.rules.prefer_simple_words") is prefer_simple_words
-    for bad in ("nonsense", "feedback.nowhere.rule", "feedback.loop.simulation.rules.SHIPPED_X"):
+    assert rule_load("feedback.demo.simulation.rules.prefer_simple_words") is prefer_simple_words
+    for bad in ("nonsense", "feedback.nowhere.rule", "feedback.demo.simulation.rules.SHIPPED_X"):
         with pytest.raises(ValueError):
             rule_load(bad)

@@ -6,7 +6,7 @@ its canonical position — and answers in canonical positions, as the API expect
 import random
 from dataclasses import dataclass, field
 
-from feedback.loop.simulation.rules import Rule
+from feedback.demo.simulation.rules import Rule
 
 
 @dataclass

@@ -6,7 +6,7 @@ from pathlib import Path
 from feedback.loop.models import AdapterVersion
 from feedback.loop.services.rounds import generate_texts
 from feedback.loop.services.specs import adapter_dir
-from feedback.loop.simulation.rules import Rule
+from feedback.demo.simulation.rules import Rule
 
 
 @dataclass

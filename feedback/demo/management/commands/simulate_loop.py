@@ -33,10 +33,10 @@ from feedback.loop.services.executor import run_execute
 from feedback.loop.services.gate import gate_evidence, gate_metric
 from feedback.loop.services.requests import run_config
 from feedback.loop.services.rounds import round_config, round_execute
-from feedback.loop.simulation.annotators import SimulatedAnnotator
-from feedback.loop.simulation.api_labeller import ApiLabeller, HttpTransport, InProcessTransport
-from feedback.loop.simulation.judging import win_rate_against_base
-from feedback.loop.simulation.rules import SHIPPED, rule_load
+from feedback.demo.simulation.annotators import SimulatedAnnotator
+from feedback.demo.simulation.api_labeller import ApiLabeller, HttpTransport, InProcessTransport
+from feedback.demo.simulation.judging import win_rate_against_base
+from feedback.demo.simulation.rules import SHIPPED, rule_load
 from feedback.quality.metrics import krippendorff_alpha
 
 PROMPTS_FILE = Path(__file__).resolve().parents[2] / "simulation" / "prompts.jsonl"

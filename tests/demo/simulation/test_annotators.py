@@ -1,7 +1,7 @@
 import random
 
-from feedback.loop.simulation.annotators import SimulatedAnnotator
-from feedback.loop.simulation.rules import prefer_shorter
+from feedback.demo.simulation.annotators import SimulatedAnnotator
+from feedback.demo.simulation.rules import prefer_shorter
 
 SHORT, LONG = "Yes.", "Yes, certainly, and here is a much longer answer."
 

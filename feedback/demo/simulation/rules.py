@@ -1,6 +1,6 @@
 """Preference rules: (prompt text, response text) → score, higher is better.
 
-A rule is named by its dotted path (e.g. "feedback.loop.simulation.rules.prefer_shorter")
+A rule is named by its dotted path (e.g. "feedback.demo.simulation.rules.prefer_shorter")
 so any importable function can be one. The shipped ones are cheap and checkable by eye.
 """
 import importlib

@@ -9,7 +9,7 @@ import json
 import uuid
 from dataclasses import dataclass
 
-from feedback.loop.simulation.annotators import SimulatedAnnotator
+from feedback.demo.simulation.annotators import SimulatedAnnotator
 
 
 class ApiError(RuntimeError):

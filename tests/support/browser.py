@@ -1,0 +1,20 @@
+"""What the browser tests do on a Playwright page besides asserting: log in, keep a screenshot."""
+import os
+from pathlib import Path
+
+SCREENSHOT_DIR = os.environ.get("SCREENSHOT_DIR")
+
+
+def screenshot(page, name: str) -> None:
+    """Saved only when SCREENSHOT_DIR is set, for a person to look at."""
+    if SCREENSHOT_DIR:
+        Path(SCREENSHOT_DIR).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SCREENSHOT_DIR) / f"{name}.png"), full_page=True)
+
+
+def log_in(page, username: str, password: str) -> None:
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button.primary")
+    page.wait_for_url("**/")
