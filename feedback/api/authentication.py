@@ -1,5 +1,5 @@
 """Token authentication: DRF's tokens, checked in one plain statement, since it runs on
-every API call (see feedback/labelling/services/sql.py for why the hot path is SQL).
+every API call (see feedback/labelling/sql/ for why the hot path is SQL).
 Failures are counted per client address and answered 429 past a limit (throttling.py);
 a valid token costs no more than before (no cache round trip)."""
 from django.contrib.auth import get_user_model
@@ -9,7 +9,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
 from feedback.api.throttling import count_auth_failure
-from feedback.labelling.services.sql import first_row, table
+from feedback.labelling.sql.rows import first_row
+from feedback.labelling.sql.tokens import token_user
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -22,12 +23,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
             raise
 
     def authenticate_credentials(self, key):
-        User = get_user_model()
-        user = first_row(
-            User,
-            f'SELECT u.* FROM {table(User)} u INNER JOIN {table(Token)} t ON t."user_id" = u."id" WHERE t."key" = %s',
-            [key],
-        )
+        user = first_row(get_user_model(), token_user(), {"key": key})
         if user is None:
             raise AuthenticationFailed(_("Invalid token."))
         if not user.is_active:

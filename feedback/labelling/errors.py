@@ -7,10 +7,6 @@ class LabellingError(Exception):
     status_code = 400
 
 
-class NotAMember(LabellingError):
-    status_code = 403
-
-
 class CodebookNotAcknowledged(LabellingError):
     status_code = 409
 

@@ -190,13 +190,6 @@ class Prompt(models.Model):
         """The prompt as plain text: the turns' contents, the last user turn last."""
         return "\n\n".join(m["content"] for m in self.messages)
 
-    @property
-    def last_user_turn(self) -> str:
-        for message in reversed(self.messages):
-            if message.get("role") == "user":
-                return message["content"]
-        return self.text
-
 
 class ProducerKind(models.TextChoices):
     BASE = "base", "Base model"

@@ -1,14 +1,14 @@
 """Reads of the labelling app: membership and roles, progress, what a user may see."""
 from functools import lru_cache
+from typing import NamedTuple
 
 import markdown
 import nh3
-from django.db import connection
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from feedback.labelling.models import (
     Assignment,
-    Candidate,
     CodebookAcknowledgement,
     CodebookVersion,
     Label,
@@ -17,10 +17,14 @@ from feedback.labelling.models import (
     Prompt,
     Role,
     Task,
-    TaskCandidate,
     TaskKind,
 )
-from feedback.labelling.services.sql import columns, converted, first_row_of, table
+from feedback.labelling.sql import assignments as assignment_sql
+from feedback.labelling.sql import leases as lease_sql
+from feedback.labelling.sql import progress as progress_sql
+from feedback.labelling.sql import projects as project_sql
+from feedback.labelling.sql import tasks as task_sql
+from feedback.labelling.sql.rows import converted, db_datetime, fetch_all, fetch_one, first_row_of
 
 
 def membership_for(user, project: Project) -> Membership | None:
@@ -36,13 +40,8 @@ def membership_for(user, project: Project) -> Membership | None:
 def project_with_membership(user, slug: str) -> tuple[Project, Membership] | None:
     """The project and the user's membership (superusers: an admin one), or None when
     there is no such project or the user is not a member. Every project page and API
-    call starts here: one plain statement (see services/sql.py)."""
-    row = first_row_of(
-        (Project, Membership),
-        f'SELECT {columns(Project, "p")}, {columns(Membership, "m")} FROM {table(Project)} p '
-        f'LEFT JOIN {table(Membership)} m ON m."project_id" = p."id" AND m."user_id" = %s WHERE p."slug" = %s',
-        [user.pk, slug],
-    )
+    call starts here: one plain statement (see feedback/labelling/sql/)."""
+    row = first_row_of((Project, Membership), project_sql.project_with_membership(), {"user": user.pk, "slug": slug})
     if row is None:
         return None
     project, membership = row
@@ -57,13 +56,8 @@ def project_with_membership(user, slug: str) -> tuple[Project, Membership] | Non
 def assignment_of(user, project: Project, assignment_id: int) -> Assignment | None:
     """The user's assignment in the project, with its task, or None (another's, or
     another project's). One plain statement: every submit from the page starts here."""
-    row = first_row_of(
-        (Assignment, Task),
-        f'SELECT {columns(Assignment, "a")}, {columns(Task, "t")} FROM {table(Assignment)} a '
-        f'INNER JOIN {table(Task)} t ON t."id" = a."task_id" '
-        f'WHERE a."id" = %s AND a."annotator_id" = %s AND t."project_id" = %s',
-        [assignment_id, user.pk, project.pk],
-    )
+    row = first_row_of((Assignment, Task), assignment_sql.annotators_assignment(),
+                       {"assignment": assignment_id, "annotator": user.pk, "project": project.pk})
     if row is None:
         return None
     assignment, assignment.task = row
@@ -74,15 +68,7 @@ def assignment_payload(assignment: Assignment) -> dict:
     """What a client needs to label: the prompt, the candidates in the order to show
     them (each with its canonical position), and how to answer; the labelling page
     renders the same. One plain statement: this is on every label round trip."""
-    link, candidate, task, prompt = map(table, (TaskCandidate, Candidate, Task, Prompt))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'SELECT tc."position", c."text", t."kind", p."external_id", p."messages", p."is_chat" FROM {link} tc '
-            f'INNER JOIN {candidate} c ON c."id" = tc."candidate_id" INNER JOIN {task} t ON t."id" = tc."task_id" '
-            f'INNER JOIN {prompt} p ON p."id" = t."prompt_id" WHERE tc."task_id" = %s',
-            [assignment.task_id],
-        )
-        rows = cursor.fetchall()
+    rows = fetch_all(task_sql.shown(), {"task": assignment.task_id})
     texts = {position: text for position, text, *_ in rows}
     kind, external_id, messages, is_chat = rows[0][2:]
     order = assignment.display_order or sorted(texts)
@@ -112,6 +98,39 @@ ANSWER_FORMATS = {
     TaskKind.RANK: ('{"order": [<positions, best first>]}  an order equal to the shown one also needs '
                     '"keep_shown_order": true in the submit body'),
 }
+
+
+class Progress(NamedTuple):
+    codebook: CodebookVersion | None  # the active one
+    done: int  # the annotator's labels in the project
+    remaining: int  # tasks still open to them; some may be held by others (see progress_for)
+
+
+def progress_for(*, project: Project, user, now=None) -> Progress:
+    """What the labelling page shows beside every task, in one plain statement (it is on
+    every label's round trip): the active codebook, and the annotator's labels done and
+    tasks left.
+
+    "Left" counts the tasks assignment_next may still give them, by its tests: the
+    active codebook's calibration items, gold items where the project serves gold, and
+    regular tasks short of the overlap; not what they labelled, skipped or hold. Of the
+    regular ones, some may be full for now with other annotators' live leases: counting
+    those leases takes a probe of every open task's assignments, which cost this
+    statement several times over on each label (bench/README.md), so the count is an
+    upper bound and the page says "up to". When assignment_next gives
+    nothing, what is counted is exactly the tasks that others hold, and the page says so
+    beside "All caught up"."""
+    now = now or timezone.now()
+    codebook, done, left = first_row_of((CodebookVersion,), progress_sql.progress(),
+                                        {"annotator": user.pk, "project": project.pk, "now": db_datetime(now)})
+    return Progress(codebook if codebook.pk is not None else None, done, left)
+
+
+def live_leases(*, task_id: int, now, exclude_assignment: int | None = None) -> int:
+    """How many live leases task `task_id` holds at `now`, but `exclude_assignment`."""
+    excluding = exclude_assignment is not None
+    params = {"task": task_id, "now": db_datetime(now), **({"excluded": exclude_assignment} if excluding else {})}
+    return fetch_one(lease_sql.live_leases(excluding=excluding), params)[0]
 
 
 def projects_for(user) -> QuerySet[Project]:
@@ -152,6 +171,13 @@ def has_acknowledged(user, codebook: CodebookVersion | None) -> bool:
     if codebook is None:
         return False
     return CodebookAcknowledgement.objects.filter(user=user, codebook=codebook).exists()
+
+
+def quiz_passed(user, codebook: CodebookVersion) -> bool:
+    """True when the version has no quiz, or the user passed it (feedback.quality)."""
+    if not codebook.quiz_questions.exists():
+        return True
+    return codebook.quiz_attempts.filter(user=user, passed=True).exists()
 
 
 ALLOWED_TAGS = {

@@ -6,14 +6,14 @@ app_name = "labelling"
 
 urlpatterns = [
     path("", projects.project_list, name="project_list"),
-    path("p/<slug:slug>/label/", labelling.label_page, name="label"),
-    path("p/<slug:slug>/label/<id:assignment_id>/submit/", labelling.label_submit_view, name="submit"),
-    path("p/<slug:slug>/label/<id:assignment_id>/skip/", labelling.label_skip_view, name="skip"),
-    path("p/<slug:slug>/codebook/", codebooks.codebook_page, name="codebook"),
-    path("p/<slug:slug>/codebook/v<int32:version>/", codebooks.codebook_page, name="codebook_version"),
-    path("p/<slug:slug>/codebook/acknowledge/", codebooks.codebook_acknowledge_view, name="codebook_ack"),
+    path("p/<slug:slug>/label/", labelling.label_next, name="label"),
+    path("p/<slug:slug>/label/<id:assignment_id>/submit/", labelling.label_submit, name="submit"),
+    path("p/<slug:slug>/label/<id:assignment_id>/skip/", labelling.label_skip, name="skip"),
+    path("p/<slug:slug>/codebook/", codebooks.codebook_detail, name="codebook"),
+    path("p/<slug:slug>/codebook/v<int32:version>/", codebooks.codebook_detail, name="codebook_version"),
+    path("p/<slug:slug>/codebook/acknowledge/", codebooks.codebook_acknowledge, name="codebook_ack"),
     path("p/<slug:slug>/codebook/edit/", codebooks.codebook_edit, name="codebook_edit"),
     path("p/<slug:slug>/labels/", labels.label_list, name="labels"),
     path("p/<slug:slug>/labels/<id:pk>/", labels.label_detail, name="label_detail"),
-    path("p/<slug:slug>/import/", imports.import_page, name="import"),
+    path("p/<slug:slug>/import/", imports.prompt_import, name="import"),
 ]

@@ -12,7 +12,7 @@ from feedback.quality.models import Adjudication
 def adjudicate(*, task: Task, reviewer, answer: dict, note: str = "", make_gold: bool = False) -> Adjudication:
     """Record (or replace) the final answer for a task; exports use it over the majority.
     With make_gold the task also becomes a gold item with that answer."""
-    answer = validate_answer(task.kind, task.candidate_count, answer)
+    answer = validate_answer(kind=task.kind, n_candidates=task.candidate_count, answer=answer)
     adjudication, created = Adjudication.objects.get_or_create(
         task=task, defaults={"answer": answer, "reviewer": reviewer, "note": note}
     )
@@ -31,7 +31,7 @@ def gold_mark(*, task: Task, answer: dict | None) -> Task:
     if answer is None:
         Task.objects.filter(pk=task.pk).update(is_gold=False, gold_answer=None)
     else:
-        answer = validate_answer(task.kind, task.candidate_count, answer)
+        answer = validate_answer(kind=task.kind, n_candidates=task.candidate_count, answer=answer)
         Task.objects.filter(pk=task.pk).update(is_gold=True, gold_answer=answer)
     task.refresh_from_db()
     return task

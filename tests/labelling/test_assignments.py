@@ -5,12 +5,8 @@ import pytest
 from django.utils import timezone
 
 from feedback.labelling.models import Assignment, AssignmentStatus
-from feedback.labelling.services.assignments import (
-    assignment_next,
-    assignment_skip,
-    progress_for,
-    tasks_release_expired,
-)
+from feedback.labelling.selectors import progress_for
+from feedback.labelling.services.assignments import assignment_next, assignment_skip, tasks_release_expired
 from feedback.labelling.services.labels import Submission, label_submit
 
 
@@ -215,8 +211,8 @@ def test_the_pick_probes_each_walked_tasks_own_assignments(postgres, project, an
 
     from django.db import connection
 
-    from feedback.labelling.services.assignments import _regular_pick_sql
-    from feedback.labelling.services.sql import db_datetime
+    from feedback.labelling.sql.assignments import regular_pick
+    from feedback.labelling.sql.rows import db_datetime
 
     tasks = tasks_of("pair", 400)
     week_ago = timezone.now() - timedelta(days=7)
@@ -233,8 +229,8 @@ def test_the_pick_probes_each_walked_tasks_own_assignments(postgres, project, an
         answer_pair(assignment_next(project=project, user=fast), fast)
     now = db_datetime(timezone.now())
     with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + _regular_pick_sql(0),
-                       [project.pk, project.overlap, fast.pk, now, now, project.overlap])
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + regular_pick(tried=0),
+                       {"project": project.pk, "overlap": project.overlap, "annotator": fast.pk, "now": now})
         plan = cursor.fetchone()[0][0]["Plan"]
     nodes, stack = [], [plan]
     while stack:
@@ -247,6 +243,6 @@ def test_the_pick_probes_each_walked_tasks_own_assignments(postgres, project, an
 
     walked = sum(examined(n) for n in nodes if n.get("Index Name") == "task_pool_idx")
     probed = sum(examined(n) + n.get("Rows Removed by Join Filter", 0) for n in nodes
-                 if n.get("Alias") == "m" or "Rows Removed by Join Filter" in n)
+                 if n.get("Alias") == "mine" or "Rows Removed by Join Filter" in n)
     assert walked >= 120  # it did walk past the annotator's open tasks
     assert probed <= 4 * walked, json.dumps(plan)

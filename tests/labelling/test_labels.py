@@ -20,7 +20,7 @@ from feedback.labelling.services.labels import Submission, label_submit, label_s
     ],
 )
 def test_valid_answers_are_stored_canonically(kind, n, answer, stored):
-    assert validate_answer(kind, n, answer) == stored
+    assert validate_answer(kind=kind, n_candidates=n, answer=answer) == stored
 
 
 @pytest.mark.parametrize(
@@ -37,7 +37,7 @@ def test_valid_answers_are_stored_canonically(kind, n, answer, stored):
 )
 def test_invalid_answers_are_refused(kind, n, answer):
     with pytest.raises(InvalidAnswer):
-        validate_answer(kind, n, answer)
+        validate_answer(kind=kind, n_candidates=n, answer=answer)
 
 
 @pytest.mark.parametrize(
@@ -74,12 +74,12 @@ def test_invalid_answers_are_refused(kind, n, answer):
 )
 def test_answers_of_odd_types_are_refused_with_a_message(kind, n, answer, message):
     with pytest.raises(InvalidAnswer) as refused:
-        validate_answer(kind, n, answer)
+        validate_answer(kind=kind, n_candidates=n, answer=answer)
     assert message in str(refused.value)
 
 
 def test_int_positions_from_python_callers_are_stored_as_the_canonical_strings():
-    assert validate_answer("thumbs", 2, {"thumbs": {1: "up", 0: "down"}}) == {"thumbs": {"0": "down", "1": "up"}}
+    assert validate_answer(kind="thumbs", n_candidates=2, answer={"thumbs": {1: "up", 0: "down"}}) == {"thumbs": {"0": "down", "1": "up"}}
 
 
 def test_resubmitting_the_same_submission_id_stores_one_label(project, annotators, tasks_of):

@@ -4,7 +4,7 @@ from django.db.models import Max
 
 from feedback.labelling.errors import CodebookNotAcknowledged, QuizNotPassed
 from feedback.labelling.models import CodebookAcknowledgement, CodebookVersion, Project, Task, TaskCandidate
-from feedback.labelling.selectors import active_codebook, has_acknowledged
+from feedback.labelling.selectors import active_codebook, has_acknowledged, quiz_passed
 
 
 @transaction.atomic
@@ -44,7 +44,7 @@ def calibration_copy(*, task: Task, codebook: CodebookVersion) -> Task:
     from feedback.labelling.services.imports import task_candidate_key
 
     ids = list(task.task_candidates.order_by("position").values_list("candidate_id", flat=True))
-    key = task_candidate_key(task.kind, ids, codebook.pk)
+    key = task_candidate_key(kind=task.kind, candidate_ids=ids, calibration_for=codebook.pk)
     copy, created = Task.objects.get_or_create(
         project_id=codebook.project_id, candidate_key=key,
         defaults={"prompt_id": task.prompt_id, "kind": task.kind, "candidate_count": len(ids), "calibration_for": codebook},
@@ -52,23 +52,6 @@ def calibration_copy(*, task: Task, codebook: CodebookVersion) -> Task:
     if created:
         TaskCandidate.objects.bulk_create(TaskCandidate(task=copy, candidate_id=cid, position=pos) for pos, cid in enumerate(ids))
     return copy
-
-
-@transaction.atomic
-def codebook_activate(*, codebook: CodebookVersion) -> CodebookVersion:
-    """Make an earlier version the active one again (a rollback of the guidelines)."""
-    Project.objects.select_for_update().get(pk=codebook.project_id)
-    CodebookVersion.objects.filter(project_id=codebook.project_id, is_active=True).update(is_active=False)
-    CodebookVersion.objects.filter(pk=codebook.pk).update(is_active=True)
-    codebook.is_active = True
-    return codebook
-
-
-def quiz_passed(user, codebook: CodebookVersion) -> bool:
-    """True when the version has no quiz, or the user passed it (feedback.quality)."""
-    if not codebook.quiz_questions.exists():
-        return True
-    return codebook.quiz_attempts.filter(user=user, passed=True).exists()
 
 
 def codebook_require_acknowledged(*, project: Project, user) -> CodebookVersion:

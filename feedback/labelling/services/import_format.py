@@ -43,7 +43,7 @@ class ImportItem:
     candidates: list[CandidateItem] = field(default_factory=list)
 
 
-def parse_line(raw: str, *, number: int, default_kind: str) -> tuple[ImportItem | None, list[str]]:
+def parse_line(*, raw: str, number: int, default_kind: str) -> tuple[ImportItem | None, list[str]]:
     """The line's item, or None and every reason it is not one."""
     try:
         data = loads(raw)

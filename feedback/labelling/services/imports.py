@@ -76,7 +76,7 @@ class LineChecker:
                 self.errors.append((number, bad_bytes))
             if not text.strip():
                 continue
-            item, problems = parse_line(text, number=number, default_kind=self.default_kind)
+            item, problems = parse_line(raw=text, number=number, default_kind=self.default_kind)
             self.errors.extend((number, problem) for problem in problems)
             if item is None or bad_bytes:
                 continue
@@ -154,7 +154,7 @@ def _import_batch(project: Project, items: list[ImportItem], result: ImportResul
     _write_batch(project, items, stored, result)
 
 
-def task_candidate_key(kind: str, candidate_ids: list[int], calibration_for: int | None = None) -> str:
+def task_candidate_key(*, kind: str, candidate_ids: list[int], calibration_for: int | None = None) -> str:
     payload = f"{kind}:{','.join(map(str, candidate_ids))}:{calibration_for or ''}"
     return hashlib.sha256(payload.encode("ascii")).hexdigest()
 
@@ -225,7 +225,7 @@ def _write_batch(project: Project, items: list[ImportItem], stored: dict[str, Pr
             continue
         prompt = stored[item.external_id]
         ids = [existing_candidates[(prompt.pk, c.key)] for c in item.candidates]
-        wanted[task_candidate_key(item.kind, ids)] = (item, ids)
+        wanted[task_candidate_key(kind=item.kind, candidate_ids=ids)] = (item, ids)
     existing_tasks = set()
     for chunk in _chunks(list(wanted)):
         existing_tasks.update(Task.objects.filter(project=project, candidate_key__in=chunk).values_list("candidate_key", flat=True))

@@ -18,7 +18,6 @@ from feedback.labelling.errors import (
 from feedback.labelling.models import (
     Assignment,
     AssignmentStatus,
-    CodebookAcknowledgement,
     CodebookVersion,
     Label,
     PairChoice,
@@ -27,27 +26,18 @@ from feedback.labelling.models import (
     Task,
     TaskKind,
 )
-from feedback.labelling.services.assignments import (
-    ASSIGNMENT,
-    CODEBOOK,
-    LABEL,
-    TASK,
-    assignment_next,
-    live_leases,
-    task_is_unlimited,
-)
+from feedback.labelling.selectors import live_leases
+from feedback.labelling.services.assignments import assignment_next, task_is_unlimited
 from feedback.labelling.services.codebooks import codebook_require_acknowledged
-from feedback.labelling.services.sql import columns, db_datetime, first_row_of, insert, table
-
-ACKNOWLEDGEMENT, PROMPT, PROJECT = table(CodebookAcknowledgement), table(Prompt), table(Project)
-USER = table(get_user_model())
+from feedback.labelling.sql import labels as sql
+from feedback.labelling.sql.rows import db_datetime, execute, first_row_of, insert
 
 MAX_TIME_SPENT_MS = 24 * 60 * 60 * 1000
 MAX_FREE_TEXT = 20_000
 STRENGTHS = (1, 2, 3)
 
 
-def validate_answer(kind: str, n_candidates: int, answer) -> dict:
+def validate_answer(*, kind: str, n_candidates: int, answer) -> dict:
     """Check an answer against the task kind and its candidate count; return it in the
     stored, canonical form (see Label's docstring). Whatever JSON a client sends, a bad
     answer is an InvalidAnswer with a message, never a TypeError: positions are whole
@@ -201,14 +191,8 @@ def _stored_label(submission_id: uuid.UUID) -> Label | None:
     """The label stored under a submission id, with what its API payload reads (the
     prompt's external id, the annotator's name, the codebook version). One plain
     statement: clients retry, and the ORM's select_related cost as much as a whole submit."""
-    sql = (
-        f'SELECT {columns(Label, "l")}, t."prompt_id", p."external_id", u."username", c."version" FROM {LABEL} l '
-        f'INNER JOIN {TASK} t ON t."id" = l."task_id" INNER JOIN {PROMPT} p ON p."id" = t."prompt_id" '
-        f'INNER JOIN {USER} u ON u."id" = l."annotator_id" INNER JOIN {CODEBOOK} c ON c."id" = l."codebook_id" '
-        f'WHERE l."submission_id" = %s'
-    )
     key = Label._meta.get_field("submission_id").get_db_prep_value(submission_id, connection)
-    row = first_row_of((Label,), sql, [key])
+    row = first_row_of((Label,), sql.stored_label(), {"submission": key})
     if row is None:
         return None
     label, prompt_id, external_id, username, version = row
@@ -225,24 +209,10 @@ def _locked_assignment(assignment_id: int, user, chosen_version: int | None) -> 
     the task's prompt id and project overlap), and the codebook the label is given under
     (the version the annotator saw, else the active one; None if there is no such
     version) with whether the caller acknowledged it; the task row locked: serialized
-    with the assignment service (see assignments.py). One plain statement (hot path).
-
-    The lock is FOR NO KEY UPDATE (what an UPDATE of the row takes), not FOR UPDATE:
-    it still serializes with the pickers and other submits, but not with the foreign-key
-    checks (FOR KEY SHARE) that other annotators' new labels and leases of the task run
-    at commit."""
-    lock = " FOR NO KEY UPDATE OF t" if connection.features.has_select_for_no_key_update else ""
-    which = 'c."version" = %s' if chosen_version else 'c."is_active"'
-    sql = (
-        f'SELECT {columns(Assignment, "a")}, {columns(Task, "t")}, p."external_id", j."overlap", c."id", c."version", c."is_active", '
-        f'EXISTS (SELECT 1 FROM {ACKNOWLEDGEMENT} k WHERE k."codebook_id" = c."id" AND k."user_id" = a."annotator_id") '
-        f'FROM {ASSIGNMENT} a INNER JOIN {TASK} t ON t."id" = a."task_id" INNER JOIN {PROMPT} p ON p."id" = t."prompt_id" '
-        f'INNER JOIN {PROJECT} j ON j."id" = t."project_id" '
-        f'LEFT OUTER JOIN {CODEBOOK} c ON c."project_id" = t."project_id" AND {which} '
-        f'WHERE a."id" = %s AND a."annotator_id" = %s{lock}'
-    )
-    params = [*([chosen_version] if chosen_version else []), assignment_id, user.pk]
-    row = first_row_of((Assignment, Task), sql, params)
+    with the assignment service (see assignments.py). One plain statement (hot path):
+    sql.labels.locked_assignment."""
+    params = {"assignment": assignment_id, "annotator": user.pk, **({"version": chosen_version} if chosen_version else {})}
+    row = first_row_of((Assignment, Task), sql.locked_assignment(chosen_version=bool(chosen_version)), params)
     if row is None:
         return None
     assignment, task, external_id, overlap, codebook_id, codebook_version, codebook_active, codebook_acked = row
@@ -267,9 +237,8 @@ def _label_create(*, assignment_id: int, user, submission: Submission, project_i
     has ended, committed: the checks come before any write, so it commits nothing, and
     raised inside it would roll back instead — and psycopg answers every rollback by
     dropping all the connection's prepared statements (DEALLOCATE ALL), so each refused
-    client retry made that connection parse and plan every hot-path statement anew (in
-    the load bench, with 5% retries, a third of all executions were planned: a quarter
-    of Postgres's CPU)."""
+    client retry made that connection parse and plan every hot-path statement anew (a
+    large share of Postgres's CPU under the load bench's retries: bench/README.md)."""
     with transaction.atomic():
         try:
             label = _checked_and_stored(assignment_id=assignment_id, user=user, submission=submission,
@@ -297,11 +266,11 @@ def _checked_and_stored(*, assignment_id: int, user, submission: Submission, pro
     if not task.is_active:
         raise AssignmentGone("This task was closed.")
     expired = assignment.status == AssignmentStatus.RELEASED or assignment.expires_at <= now
-    if expired and not task_is_unlimited(task):
-        others = live_leases(task.pk, now=now, exclude_assignment=assignment.pk)
+    if expired and not task_is_unlimited(task=task):
+        others = live_leases(task_id=task.pk, now=now, exclude_assignment=assignment.pk)
         if task.labels_done + others >= task.project.overlap:
             raise AssignmentGone("Your lease on this task expired and it was given to someone else.")
-    answer = validate_answer(task.kind, task.candidate_count, submission.answer)
+    answer = validate_answer(kind=task.kind, n_candidates=task.candidate_count, answer=submission.answer)
     if task.kind == TaskKind.RANK and answer["order"] == assignment.display_order and not submission.keep_shown_order:
         raise InvalidAnswer(UNTOUCHED_RANK)
     if not 0 <= submission.time_spent_ms <= MAX_TIME_SPENT_MS:
@@ -325,8 +294,6 @@ def _checked_and_stored(*, assignment_id: int, user, submission: Submission, pro
         created_at=now,
     )
     insert(label)
-    with connection.cursor() as cursor:
-        cursor.execute(f'UPDATE {ASSIGNMENT} SET "status" = %s, "finished_at" = %s WHERE "id" = %s',
-                       [AssignmentStatus.DONE, db_datetime(now), assignment.pk])
-        cursor.execute(f'UPDATE {TASK} SET "labels_done" = "labels_done" + 1 WHERE "id" = %s', [task.pk])
+    execute((sql.LEASE_DONE, {"now": db_datetime(now), "assignment": assignment.pk}),
+            (sql.TASK_LABELLED, {"task": task.pk}))
     return label

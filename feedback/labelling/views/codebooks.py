@@ -9,11 +9,11 @@ from feedback.labelling.errors import QuizNotPassed
 from feedback.labelling.forms import CodebookForm
 from feedback.labelling.models import Role
 from feedback.labelling.selectors import active_codebook, has_acknowledged, render_markdown
-from feedback.labelling.services.codebooks import codebook_acknowledge, codebook_publish
+from feedback.labelling.services import codebooks as codebook_services
 
 
 @project_view()
-def codebook_page(request, project, version=None):
+def codebook_detail(request, project, version=None):
     versions = list(project.codebooks.all())
     if version is None:
         codebook = active_codebook(project)
@@ -39,13 +39,13 @@ def codebook_page(request, project, version=None):
 
 @require_POST
 @project_view()
-def codebook_acknowledge_view(request, project):
+def codebook_acknowledge(request, project):
     codebook = active_codebook(project)
     if codebook is None or str(codebook.version) != request.POST.get("version"):
         messages.warning(request, "The codebook changed while you were reading it; here is the newest version.")
         return redirect("labelling:codebook", slug=project.slug)
     try:
-        codebook_acknowledge(user=request.user, codebook=codebook)
+        codebook_services.codebook_acknowledge(user=request.user, codebook=codebook)
     except QuizNotPassed as error:
         messages.warning(request, str(error))
         return redirect("labelling:codebook", slug=project.slug)
@@ -60,7 +60,7 @@ def codebook_edit(request, project):
     current = active_codebook(project)
     form = CodebookForm(request.POST or None, initial={"text": current.text if current else ""})
     if request.method == "POST" and form.is_valid():
-        codebook = codebook_publish(
+        codebook = codebook_services.codebook_publish(
             project=project,
             text=form.cleaned_data["text"],
             author=request.user,

@@ -3,7 +3,7 @@
 The file arrives as a multipart upload: Django keeps up to FILE_UPLOAD_MAX_MEMORY_SIZE
 in memory and streams anything larger to a temporary file, and the import reads it line
 by line. A body over IMPORT_MAX_BYTES is refused before it is read (feedback.limits),
-with the form error from `import_too_large`."""
+with the form error from `prompt_import_too_large`."""
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -19,15 +19,15 @@ from feedback.limits import Upload, accepts_upload
 
 
 @project_view(min_role=Role.ADMIN)
-def import_too_large(request, project, *, limit):
+def prompt_import_too_large(request, project, *, limit):
     """What the Import page answers to a file over the limit: the form, with the error."""
     message = f"This file is larger than the {filesizeformat(limit)} an import may be; nothing was read."
     return _render(request, project, ImportForm(), [], file_errors=[message], status=413)
 
 
-@accepts_upload(Upload(setting="IMPORT_MAX_BYTES", too_large=import_too_large))
+@accepts_upload(Upload(setting="IMPORT_MAX_BYTES", too_large=prompt_import_too_large))
 @project_view(min_role=Role.ADMIN)
-def import_page(request, project):
+def prompt_import(request, project):
     form = ImportForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():

@@ -14,8 +14,8 @@ from feedback.labelling.access import project_view
 from feedback.labelling.errors import CodebookNotAcknowledged, InvalidAnswer, LabellingError, SubmissionIdReused
 from feedback.labelling.forms import submission_from_post
 from feedback.labelling.models import Assignment, AssignmentStatus, TaskKind
-from feedback.labelling.selectors import assignment_of, assignment_payload, render_markdown
-from feedback.labelling.services.assignments import assignment_next, assignment_skip, progress_for
+from feedback.labelling.selectors import assignment_of, assignment_payload, progress_for, render_markdown
+from feedback.labelling.services.assignments import assignment_next, assignment_skip
 from feedback.labelling.services.codebooks import codebook_require_acknowledged
 from feedback.labelling.services.labels import label_submit_and_next
 
@@ -90,7 +90,7 @@ def _render_task(request, project, assignment, *, status=200, **kwargs):
 
 
 @project_view()
-def label_page(request, project):
+def label_next(request, project):
     gate = _codebook_gate(request, project)
     if gate is not None:
         return gate
@@ -107,7 +107,7 @@ def _own_assignment(request, project, assignment_id) -> Assignment:
 
 @require_POST
 @project_view()
-def label_submit_view(request, project, assignment_id):
+def label_submit(request, project, assignment_id):
     assignment = _own_assignment(request, project, assignment_id)
     task = assignment.task
     try:
@@ -131,7 +131,7 @@ def label_submit_view(request, project, assignment_id):
 
 @require_POST
 @project_view()
-def label_skip_view(request, project, assignment_id):
+def label_skip(request, project, assignment_id):
     assignment = _own_assignment(request, project, assignment_id)
     assignment_skip(assignment=assignment, user=request.user)
     return _next(request, project)

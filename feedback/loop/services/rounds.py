@@ -187,7 +187,7 @@ def _create_tasks(generation: GenerationRound, rows: list[dict]) -> dict:
                 duplicates += 1
                 continue
             ids = ids[:wanted]
-            key = task_candidate_key(kind, ids)
+            key = task_candidate_key(kind=kind, candidate_ids=ids)
             try:
                 with transaction.atomic():
                     task = Task.objects.create(project=generation.project, prompt_id=prompt_id, kind=kind,

@@ -1,16 +1,13 @@
-"""Helpers for the plain SQL of the labelling hot path (next task, submit, payload, and
-the token and project checks every API call starts with).
-
-Composing those statements with the ORM cost more CPU than running them — about half
-of a label round trip — so they are written out, in SQL that SQLite and Postgres both
-read, on Django's own tables. Rows become model instances here with each field's own
-database converters (what the ORM applies), without a queryset around them: building
-a RawQuerySet for one row cost as much again as the statement's own Python.
+"""Running the labelling package's plain statements, and turning their rows into model
+instances with each field's own database converters (what the ORM applies), without a
+queryset around them: building a RawQuerySet for one row cost as much again as the
+statement's own Python (see feedback/labelling/sql/__init__.py for why these statements
+are SQL at all).
 
 Each helper looks the thread's connection up once (`_database`) and hands that on:
 every attribute read through django.db.connection, a proxy, is a thread-local lookup,
 and reading converters and backend features through it for each column of each row
-cost about a tenth of a label round trip's Python."""
+cost a noticeable share of a label round trip's Python (bench/README.md)."""
 from functools import cache
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -88,7 +85,28 @@ def _layout(model, names: tuple) -> tuple:
     return fields, tuple((name, i) for i, name in enumerate(names) if name not in known)
 
 
-def first_row(model, sql: str, params):
+def fetch_one(sql: str, params: dict) -> tuple | None:
+    """The first row of a statement, as the driver gives it (no converters)."""
+    with _database().cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def fetch_all(sql: str, params: dict) -> list[tuple]:
+    """Every row of a statement, as the driver gives them (no converters)."""
+    with _database().cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def execute(*statements: tuple[str, dict]) -> None:
+    """Run (sql, params) statements in turn on one cursor (writes that return nothing)."""
+    with _database().cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+
+
+def first_row(model, sql: str, params: dict):
     """The first model instance a raw SELECT of (some of) the model's columns returns, or
     None. Columns that are not the model's become attributes, as with Model.objects.raw."""
     database = _database()
@@ -105,7 +123,7 @@ def first_row(model, sql: str, params):
     return instance
 
 
-def first_row_of(models, sql: str, params) -> tuple | None:
+def first_row_of(models, sql: str, params: dict) -> tuple | None:
     """The first row of a raw SELECT whose columns are columns(model, ...) of each of
     `models` in turn, then any others: (instance, instance, ..., other values...), or None."""
     database = _database()
@@ -128,7 +146,7 @@ def _insert_sql(model) -> tuple[str, tuple]:
     quote = connection.ops.quote_name
     sql = (
         f"INSERT INTO {table(model)} ({', '.join(quote(field.column) for field in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(model._meta.pk.column)}"
+        f"VALUES ({', '.join(f'%({field.attname})s' for field in fields)}) RETURNING {quote(model._meta.pk.column)}"
     )
     return sql, fields
 
@@ -139,6 +157,7 @@ def insert(instance) -> None:
     database = _database()
     sql, fields = _insert_sql(type(instance))
     with database.cursor() as cursor:
-        cursor.execute(sql, [field.get_db_prep_save(field.pre_save(instance, True), database) for field in fields])
+        cursor.execute(sql, {field.attname: field.get_db_prep_save(field.pre_save(instance, True), database)
+                             for field in fields})
         instance.pk = cursor.fetchone()[0]
     instance._state.adding, instance._state.db = False, database.alias
