@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from tests.exports.conftest import known_labels  # noqa: F401  (fixture)
+from tests.support.known_labels import known_labels  # noqa: F401  (fixture)
 
 
 def body_of(response) -> bytes:

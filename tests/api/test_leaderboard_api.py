@@ -1,11 +1,11 @@
 from rest_framework.test import APIClient
 
 from feedback.labelling.models import Role
-from tests.loop.test_leaderboard_data import setup
+from tests.support.leaderboard import seed_leaderboard_project
 
 
 def test_leaderboard_endpoint_by_role(project, annotators, codebook, make_user):
-    setup(project, annotators, codebook)
+    seed_leaderboard_project(project, annotators, codebook)
     client = APIClient()
     url = f"/api/v1/projects/{project.slug}/leaderboard/"
     client.force_authenticate(annotators[0])

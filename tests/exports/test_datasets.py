@@ -10,7 +10,7 @@ from feedback.exports.filters import ExportFilters
 from feedback.exports.writers import jsonl_chunks
 from feedback.labelling.models import Candidate, Prompt, Split
 from feedback.quality.models import Adjudication
-from tests.exports.conftest import TEXTS
+from tests.support.known_labels import TEXTS
 
 
 def rows(project, dataset, filters=None, **kw):

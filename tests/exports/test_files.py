@@ -10,7 +10,7 @@ from feedback.exports.models import Snapshot
 from feedback.exports.services import export_to_path, snapshot_create, snapshot_path
 from feedback.exports.writers import file_sha256
 from feedback.labelling.models import Prompt, Split
-from tests.exports.conftest import TEXTS
+from tests.support.known_labels import TEXTS
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "parquet", "datasets"])
