@@ -132,3 +132,13 @@ def local_folder(name: str) -> Path:
 def name_of(path: Path) -> str:
     """The artifact name of a local path under the storage's folder (what the database keeps)."""
     return Path(path).relative_to(local_path()).as_posix()
+
+
+def artifact_tail(name: str, *, chars: int) -> str:
+    """The last `chars` bytes of a log, decoded; "" when there is none yet."""
+    storage = artifact_storage()
+    if not storage.exists(name):
+        return ""
+    with storage.open(name, "rb") as f:
+        f.seek(max(0, storage.size(name) - chars))
+        return f.read().decode("utf-8", "replace")

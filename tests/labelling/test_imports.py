@@ -109,7 +109,7 @@ def test_unknown_project_is_a_clear_error(db, tmp_path):
 
 def test_load_demo_is_ready_to_train_and_safe_to_run_again(db, capsys):
     from feedback.labelling.models import Label, Project
-    from feedback.loop.services.requests import new_preference_count
+    from feedback.loop.selectors import new_preference_count
 
     call_command("load_demo")
     call_command("load_demo")
@@ -120,7 +120,7 @@ def test_load_demo_is_ready_to_train_and_safe_to_run_again(db, capsys):
     assert set(labels.values_list("annotator__username", flat=True)) == {"sim-annotator-1", "sim-annotator-2"}
     # ...leaving each task open for a human's label, and enough preferences for a run.
     assert demo.tasks.filter(labels_done=2).count() == demo.tasks.count()
-    assert new_preference_count(demo, demo.training_settings.algorithm) >= demo.training_settings.min_new_preferences
+    assert new_preference_count(project=demo, algorithm=demo.training_settings.algorithm) >= demo.training_settings.min_new_preferences
     assert "admin     password admin-demo" in capsys.readouterr().out
 
 

@@ -69,7 +69,7 @@ LONG = {"learning_rate": 5e-3, "max_steps": 2000, "per_device_train_batch_size":
 def test_a_worker_killed_mid_run_leaves_the_run_failed_and_nothing_promoted(
     loop_project, trainer_worker_env, tmp_path
 ):
-    from feedback.loop.services.requests import run_request
+    from feedback.loop.services.training_requests import run_request
 
     TrainingSettings.objects.filter(project=loop_project).update(hyperparameters=LONG)
     log = tmp_path / "worker.log"

@@ -44,7 +44,7 @@ def test_settings_are_checked():
 
 
 def test_base_model_round_makes_pair_tasks_from_two_samples(prompts_project):
-    generation = round_execute(new_round(prompts_project, prompts=4, split="any", pairing="samples",
+    generation = round_execute(round_id=new_round(prompts_project, prompts=4, split="any", pairing="samples",
                                          max_new_tokens=8, temperature=1.0).pk)
     assert generation.status == RunStatus.SUCCEEDED, generation.failure_reason
     assert generation.done == generation.total == 8 and generation.metrics["prompts"] == 4  # 4 prompts × 2 samples
@@ -59,7 +59,7 @@ def test_base_model_round_makes_pair_tasks_from_two_samples(prompts_project):
 
 
 def test_adapter_round_pits_the_adapter_against_its_predecessor(prompts_project, lora_adapter):
-    generation = round_execute(new_round(prompts_project, lora_adapter, prompts=3, split="any", max_new_tokens=8,
+    generation = round_execute(round_id=new_round(prompts_project, lora_adapter, prompts=3, split="any", max_new_tokens=8,
                                          temperature=0.0).pk)
     assert generation.status == RunStatus.SUCCEEDED, generation.failure_reason
     for task in Task.objects.filter(generation_round=generation):
@@ -72,13 +72,13 @@ def test_adapter_round_pits_the_adapter_against_its_predecessor(prompts_project,
 def test_a_failing_generator_fails_the_round_with_the_reason(prompts_project):
     prompts_project.base_model = "/nowhere/model"
     prompts_project.save()
-    generation = round_execute(new_round(prompts_project, prompts=2, split="any", pairing="samples").pk)
+    generation = round_execute(round_id=new_round(prompts_project, prompts=2, split="any", pairing="samples").pk)
     assert generation.status == RunStatus.FAILED and "/nowhere/model" in generation.failure_reason
     assert not Task.objects.filter(generation_round=generation).exists()
 
 
 def test_pairing_previous_needs_an_adapter(prompts_project):
-    generation = round_execute(new_round(prompts_project, prompts=2, split="any", pairing="previous").pk)
+    generation = round_execute(round_id=new_round(prompts_project, prompts=2, split="any", pairing="previous").pk)
     assert generation.status == RunStatus.FAILED and "needs an adapter" in generation.failure_reason
 
 

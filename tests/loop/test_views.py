@@ -133,7 +133,7 @@ def refused(project):
     v2 = AdapterVersion.objects.create(project=project, version=2, algorithm="dpo", base_model="demo", directory="a/2",
                                        weights_sha256="2" * 64, parent=v1, run=run,
                                        eval_metrics={"new": scored(12, 12), "v1": scored(9, 12), "base": scored(6, 12)})
-    gate_apply(v2, GateRule.of_run(run.config))
+    gate_apply(adapter=v2, rule=GateRule.of_run(run.config))
     v2.refresh_from_db()
     assert v2.status == AdapterStatus.REJECTED
     return v1, v2
