@@ -113,13 +113,15 @@ def local_path(name: str = "") -> Path:
     """The local filesystem path of an artifact (or of the root, with no name), for a
     child process or a rename; NotLocal for a backend without a local folder."""
     storage = artifact_storage()
-    try:
-        return Path(storage.path(name))
-    except NotImplementedError:
+    # Only a FileSystemStorage keeps its files at storage.path(name); other backends
+    # either raise NotImplementedError there or (InMemoryStorage) answer a path that
+    # holds nothing.
+    if not isinstance(storage, FileSystemStorage):
         raise NotLocal(
             f"the artifact storage ({type(storage).__name__}) has no local folder; the trainer, the generator and "
             f"snapshot writing need one (see feedback/artifacts.py)"
-        ) from None
+        )
+    return Path(storage.path(name))
 
 
 def local_folder(name: str) -> Path:
