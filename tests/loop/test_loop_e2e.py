@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from feedback.loop.models import AdapterStatus, AdapterVersion, RunStatus, TrainingRun, TrainingSettings
+from feedback.loop.models import AdapterStatus, AdapterVersion, GenerationRound, RunStatus, TrainingRun, TrainingSettings
 from feedback.loop.tasks import scheduled_retraining
 from tests.support.services import celery_worker
 
@@ -90,3 +90,22 @@ def test_a_worker_killed_mid_run_leaves_the_run_failed_and_nothing_promoted(
 def _zombie(pid):
     with open(f"/proc/{pid}/stat") as stat:
         return stat.read().split(")")[-1].split()[0] == "Z"
+
+
+def test_a_round_stopped_with_its_worker_says_so_and_leaves_no_generator(loop_project, trainer_worker_env, tmp_path):
+    from feedback.loop.services.rounds import round_request
+
+    log = tmp_path / "worker.log"
+    with celery_worker(log_path=log, **trainer_worker_env) as worker:
+        generation = round_request(project=loop_project, prompts=8, split="any", pairing="samples",
+                                   max_new_tokens=4000, batch_size=1)
+        running = wait_for(lambda: GenerationRound.objects.filter(pk=generation.pk, phase="generating").first(), 180,
+                           "generation to start", log)
+        assert running.worker_pid
+        os.kill(worker.pid, signal.SIGTERM)  # a deploy stops the worker: Celery raises SystemExit into the task
+        worker.wait(60)
+    generation.refresh_from_db()
+    assert generation.status == RunStatus.FAILED, generation.failure_reason
+    assert generation.failure_reason == "Stopped: the worker was shut down during the round; the generator was stopped."
+    wait_for(lambda: not os.path.exists(f"/proc/{running.worker_pid}") or _zombie(running.worker_pid), 30,
+             "the generator to stop")
