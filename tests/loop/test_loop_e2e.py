@@ -102,7 +102,12 @@ def test_a_round_stopped_with_its_worker_says_so_and_leaves_no_generator(loop_pr
         running = wait_for(lambda: GenerationRound.objects.filter(pk=generation.pk, phase="generating").first(), 180,
                            "generation to start", log)
         assert running.worker_pid
-        os.kill(worker.pid, signal.SIGTERM)  # a deploy stops the worker: Celery raises SystemExit into the task
+        # Ctrl+C twice (or a supervisor that insists): Celery's cold, then hard shutdown raises
+        # WorkerTerminate, a SystemExit, into the running task. (A warm shutdown, one SIGTERM,
+        # lets the round finish; a SIGKILL leaves it to the next worker, as an orphan.)
+        os.kill(worker.pid, signal.SIGINT)
+        time.sleep(1)
+        os.kill(worker.pid, signal.SIGINT)
         worker.wait(60)
     generation.refresh_from_db()
     assert generation.status == RunStatus.FAILED, generation.failure_reason

@@ -13,6 +13,7 @@ import signal
 import time
 from typing import Callable, TypeAlias
 
+from celery.worker import state as worker_state
 from django.db import transaction
 from django.utils import timezone
 
@@ -87,9 +88,17 @@ def job_cancel(*, job: Job) -> Job:
     return job
 
 
+def worker_shutting_down() -> bool:
+    """Whether Celery is shutting this worker down. A cold shutdown (Ctrl+C, SIGQUIT) runs
+    its handler in the main thread, inside the running task: what the task sees is whatever
+    that handler raised (a SystemExit, or the solo pool's NotImplementedError from kill_job),
+    with these flags set."""
+    return worker_state.should_terminate not in (None, False) or worker_state.should_stop not in (None, False)
+
+
 def job_failure_reason(*, job: Job, error: BaseException) -> str:
     """Why a job ended on an exception that is not the child's own exit."""
-    if isinstance(error, (SystemExit, KeyboardInterrupt)):  # Celery's warm and cold shutdown raise SystemExit
+    if isinstance(error, (SystemExit, KeyboardInterrupt)) or worker_shutting_down():
         return f"Stopped: the worker was shut down during the {job_noun(job)}; the {job_child(job)} was stopped."
     return f"Internal error in the worker ({type(error).__name__}: {error}); see the worker's log."[:REASON_CHARS]
 
