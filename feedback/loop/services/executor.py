@@ -97,7 +97,7 @@ def run_execute(*, run_id: int) -> TrainingRun | None:
                    fields=FINISH_FIELDS)
     except BaseException as error:  # the worker itself is going down, or a bug: never leave it "running"
         if process is not None and process.poll() is None:
-            subprocesses.kill(process)
+            subprocesses.kill(process=process)
         job_finish(job=run, status=RunStatus.FAILED, reason=job_failure_reason(job=run, error=error),
                    fields=FINISH_FIELDS)
         if not isinstance(error, Exception):

@@ -109,7 +109,7 @@ def jobs_fail_orphaned(*, model: type[Job], reason: str) -> int:
     so it cannot hold the GPU for nothing."""
     orphans = list(model.objects.filter(status=RunStatus.RUNNING).values_list("pk", "worker_pid"))
     for _, pid in orphans:
-        if pid and subprocesses.is_training_child(pid):
+        if pid and subprocesses.is_training_child(pid=pid):
             try:
                 os.killpg(pid, signal.SIGKILL)
             except OSError:

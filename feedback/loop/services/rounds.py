@@ -156,7 +156,7 @@ def generate_texts(*, base_model: str, prompts: list[Prompt], producers: list[di
         subprocesses.follow(process=process, on_events=relay, stop_reason=stop_reason)
     except BaseException:
         if process.poll() is None:
-            subprocesses.kill(process)
+            subprocesses.kill(process=process)
         raise
     output = artifacts.child_file(folder, CANDIDATES_FILE)
     if process.returncode != 0 or not artifacts.artifact_exists(output):

@@ -55,7 +55,7 @@ def start(*, command: str, spec_path: Path, log_path: Path) -> subprocess.Popen:
         )
 
 
-def kill(process: subprocess.Popen) -> None:
+def kill(*, process: subprocess.Popen) -> None:
     """SIGTERM the child's process group (it cleans up), SIGKILL if it lingers."""
     for sig, wait in ((signal.SIGTERM, KILL_GRACE_SECONDS), (signal.SIGKILL, 30)):
         try:
@@ -101,7 +101,7 @@ def follow(*, process: subprocess.Popen, on_events: Callable[[list[dict]], None]
         if events:
             on_events(events)
         if not finished and (stop := stop_reason()):
-            kill(process)
+            kill(process=process)
             raise Stopped(*stop)
     process.wait()
 
@@ -131,7 +131,7 @@ def exit_reason(*, returncode: int, reported_error: str, stderr_tail: str, child
     return reason
 
 
-def is_training_child(pid: int) -> bool:
+def is_training_child(*, pid: int) -> bool:
     try:
         return b"-m\x00training\x00" in Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
