@@ -168,6 +168,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Snapshots, adapters, run and round folders (feedback/artifacts.py), in ARTIFACTS_DIR.
+    # An object store would be another backend here; the trainer still needs a local
+    # folder, which feedback/artifacts.py says it cannot get from one.
+    "artifacts": {"BACKEND": "feedback.artifacts.LocalArtifactStorage", "OPTIONS": {"allow_overwrite": True}},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -195,8 +199,8 @@ API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", 1024 * 1024))
 IMPORT_MAX_PROMPT_CHARS = int(os.environ.get("IMPORT_MAX_PROMPT_CHARS", 50_000))
 IMPORT_MAX_CANDIDATE_CHARS = int(os.environ.get("IMPORT_MAX_CANDIDATE_CHARS", 50_000))
 
-# Artifacts (snapshots, adapters, run logs): one folder here; production points it at
-# a shared mount or an object store synced by the workers.
+# Artifacts (snapshots, adapters, run logs): one folder here (STORAGES["artifacts"]);
+# production points it at a shared mount.
 ARTIFACTS_DIR = Path(os.environ.get("FEEDBACK_ARTIFACTS_DIR", VAR_DIR / "artifacts"))
 MODEL_CACHE_DIR = Path(os.environ.get("FEEDBACK_MODEL_CACHE", VAR_DIR / "models"))
 # Processes per training run: more than one runs the trainer under torchrun, one

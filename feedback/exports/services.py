@@ -4,10 +4,10 @@ import os
 import shutil
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from feedback.artifacts import local_folder, local_path, snapshot_folder, snapshot_scratch_folder
 from feedback.exports.datasets import BUILDERS, EXTRA_COLUMNS, FORMS, ExportSummary
 from feedback.exports.filters import DATASETS, ExportFilters
 from feedback.exports.models import Snapshot
@@ -104,11 +104,8 @@ def snapshot_create(
     check_options(dataset, "jsonl", form, columns)
     filters = pin_label_set(project, filters or ExportFilters())
     summary = ExportSummary()
-    root = settings.ARTIFACTS_DIR / "snapshots" / project.slug
-    root.mkdir(parents=True, exist_ok=True)
     stamp = timezone.now().strftime("%Y%m%dT%H%M%S%f")
-    scratch = root / f".tmp-{stamp}-{os.getpid()}"
-    scratch.mkdir()
+    scratch = local_folder(snapshot_scratch_folder(project_slug=project.slug, stamp=stamp, pid=os.getpid()))
     try:
         files = _snapshot_files(project, dataset, filters, summary, form, columns, scratch)
         sha = tree_sha256(scratch, "*.jsonl")
@@ -119,8 +116,8 @@ def snapshot_create(
         (scratch / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         for path in scratch.iterdir():
             path.chmod(0o444)
-        final = root / f"{stamp}-{sha[:12]}"
-        scratch.rename(final)
+        directory = snapshot_folder(project_slug=project.slug, stamp=stamp, sha256=sha)
+        scratch.rename(local_path(directory))
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
@@ -129,7 +126,7 @@ def snapshot_create(
             project=project,
             dataset=dataset,
             filters=filters.as_manifest(),
-            directory=str(final.relative_to(settings.ARTIFACTS_DIR)),
+            directory=directory,
             manifest=manifest,
             sha256=sha,
             row_counts=dict(summary.rows),
@@ -140,4 +137,5 @@ def snapshot_create(
 
 
 def snapshot_path(snapshot: Snapshot) -> Path:
-    return settings.ARTIFACTS_DIR / snapshot.directory
+    """The snapshot's local folder, for the trainer (which reads its files by path)."""
+    return local_path(snapshot.directory)

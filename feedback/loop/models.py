@@ -236,6 +236,9 @@ class GenerationRound(models.Model):
     )
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
+    phase = models.CharField(max_length=20, blank=True, help_text="The generator's phase: loading, generating, done.")
+    cancel_requested = models.BooleanField(default=False)
+    worker_pid = models.PositiveIntegerField(null=True, blank=True)
     failure_reason = models.TextField(blank=True)
     metrics = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -247,3 +250,18 @@ class GenerationRound(models.Model):
 
     def __str__(self):
         return f"generation round {self.pk} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_RUN_STATUSES
+
+    @property
+    def stage_text(self) -> str:
+        """What the round is doing, in words, until its generations can be counted."""
+        if self.status == RunStatus.QUEUED:
+            return "waiting for the training worker"
+        if self.total:
+            return f"{self.done} / {self.total} generations"
+        if self.phase == "loading":
+            return "starting: loading the model"
+        return "starting: picking prompts and launching the generator"

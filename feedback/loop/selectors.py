@@ -1,21 +1,37 @@
-"""Read models for the training pages: charts and lineage, no writes."""
-from feedback.charts.svg import Series, line_chart
-from feedback.loop.models import AdapterStatus, AdapterVersion, TrainingRun
+"""Reads of the loop: the promoted adapter, the active run, labels waiting to be
+trained on, eval rows and lineage. No writes, no presentation (presenters.py draws)."""
+from feedback.exports.models import Snapshot
+from feedback.labelling.models import Label, Project, TaskKind
+from feedback.loop.models import (
+    ACTIVE_RUN_STATUSES, AdapterEvent, AdapterRole, AdapterStatus, AdapterVersion, Algorithm, TrainingRun,
+)
+
+# The label kinds each algorithm learns from.
+KINDS_FOR = {
+    Algorithm.DPO: (TaskKind.PAIR, TaskKind.RANK),
+    Algorithm.REWARD: (TaskKind.PAIR, TaskKind.RANK),
+    Algorithm.KTO: (TaskKind.THUMBS, TaskKind.PAIR),
+}
 
 
-def run_charts(run: TrainingRun) -> dict:
-    points = run.progress or []
-    loss = Series("loss", [(p["step"], p.get("loss")) for p in points])
-    accuracy = Series("reward accuracy", [(p["step"], p.get("reward_accuracy")) for p in points])
-    return {
-        "loss_chart": line_chart([loss], title=f"Training loss, run {run.pk}", x_label="step", y_label="loss"),
-        "accuracy_chart": line_chart(
-            [accuracy], title=f"Reward accuracy, run {run.pk}", x_label="step", y_label="accuracy", y_range=(0, 1)
-        ),
-    }
+def promoted_adapter(*, project: Project, role: str = AdapterRole.POLICY) -> AdapterVersion | None:
+    """The adapter of `role` in use now (at most one, by a constraint); None: the base model."""
+    return (AdapterVersion.objects.filter(project=project, role=role, status=AdapterStatus.PROMOTED)
+            .select_related("parent").first())
 
 
-def eval_table(adapter: AdapterVersion) -> list[dict]:
+def active_run(*, project: Project) -> TrainingRun | None:
+    return TrainingRun.objects.filter(project=project, status__in=ACTIVE_RUN_STATUSES).first()
+
+
+def new_preference_count(*, project: Project, algorithm: str) -> int:
+    """Labels of the kinds the algorithm trains on, newer than the last snapshot."""
+    last = Snapshot.objects.filter(project=project).order_by("-last_label_id").values_list("last_label_id", flat=True).first()
+    return Label.objects.filter(task__project=project, kind__in=KINDS_FOR[algorithm], id__gt=last or 0).count()
+
+
+
+def eval_table(*, adapter: AdapterVersion) -> list[dict]:
     """Rows for the side-by-side eval: this adapter, what it was compared with, the base."""
     names = {"new": adapter.label, "base": "base model"}
     rows = []
@@ -35,13 +51,13 @@ def eval_table(adapter: AdapterVersion) -> list[dict]:
     return rows
 
 
-def promoted_by_hand(adapter: AdapterVersion):
+def promoted_by_hand(*, adapter: AdapterVersion):
     """The latest promotion of `adapter` by a person (its event: actor, note, time), from
     the prefetched events; None when only the gate promoted it, or nobody did."""
-    return next((e for e in adapter.events.all() if e.action == "promoted" and e.actor_id is not None), None)
+    return next((e for e in adapter.events.all() if e.action == AdapterEvent.Action.PROMOTED and e.actor_id is not None), None)
 
 
-def adapters_with_lineage(project):
+def adapters_with_lineage(*, project: Project):
     return (
         AdapterVersion.objects.filter(project=project)
         .select_related("parent", "snapshot", "run")
@@ -50,7 +66,7 @@ def adapters_with_lineage(project):
     )
 
 
-def rollback_target(current: AdapterVersion) -> AdapterVersion | None:
+def rollback_target(*, current: AdapterVersion) -> AdapterVersion | None:
     """What rolling back `current` restores: the adapter it replaced (its parent), else
     the newest earlier retired one of its role; None means the base model."""
     return current.parent or (

@@ -10,30 +10,32 @@ from feedback.charts.intervals import Interval, lower_bound_chart
 from feedback.charts.svg import bar_chart
 from feedback.labelling.access import project_view
 from feedback.labelling.models import Role
-from feedback.loop.leaderboard_data import leaderboard
-from feedback.loop.models import AdapterStatus, AdapterVersion, GenerationRound, TrainingRun
-from feedback.loop.selectors import adapters_with_lineage, eval_table, promoted_by_hand, rollback_target, run_charts
-from feedback.loop.services.adapters import AdapterError, adapter_promote, adapter_rollback
-from feedback.loop.services.gate import GateRule, gate_evidence
-from feedback.loop.services.requests import (
-    RunConflict, active_run, new_preference_count, run_cancel, run_request, training_settings,
+from feedback.loop.leaderboard_data import leaderboard as leaderboard_rows
+from feedback.loop.models import AdapterRole, AdapterStatus, AdapterVersion, GenerationRound, RunStatus, TrainingRun
+from feedback.loop.presenters import run_charts
+from feedback.loop.selectors import (
+    active_run, adapters_with_lineage, eval_table, new_preference_count, promoted_adapter, promoted_by_hand,
+    rollback_target,
 )
-from feedback.loop.services.rounds import RoundError, round_request
+from feedback.loop.services import adapters as adapter_services
+from feedback.loop.services import rounds as round_services
+from feedback.loop.services import training_requests
+from feedback.loop.services.gate import GateRule, gate_evidence
 
 POLL_SECONDS = 2
 
 
 @project_view(min_role=Role.REVIEWER)
 def run_list(request, project):
-    config = training_settings(project)
+    config = training_requests.training_settings(project=project)
     page = Paginator(TrainingRun.objects.filter(project=project).select_related("adapter", "snapshot"), 25).get_page(
         request.GET.get("page")
     )
     return render(request, "loop/run_list.html", {
-        "project": project, "nav": "training", "page": page, "config": config, "active": active_run(project),
-        "new_labels": new_preference_count(project, config.algorithm),
+        "project": project, "nav": "training", "page": page, "config": config, "active": active_run(project=project),
+        "new_labels": new_preference_count(project=project, algorithm=config.algorithm),
         "rounds": GenerationRound.objects.filter(project=project).select_related("adapter")[:10],
-        "promoted": project.adapters.filter(role="policy", status=AdapterStatus.PROMOTED).select_related("parent").first(),
+        "promoted": promoted_adapter(project=project),
         "is_admin": request.membership.role == Role.ADMIN, "poll_seconds": POLL_SECONDS,
     })
 
@@ -41,7 +43,7 @@ def run_list(request, project):
 def _run_context(request, project, run):
     return {
         "project": project, "nav": "training", "run": run, "poll_seconds": POLL_SECONDS,
-        "is_admin": request.membership.role == Role.ADMIN, **run_charts(run),
+        "is_admin": request.membership.role == Role.ADMIN, **run_charts(run=run),
         "last": (run.progress or [{}])[-1],
     }
 
@@ -55,10 +57,10 @@ def run_detail(request, project, pk):
 
 @require_POST
 @project_view(min_role=Role.ADMIN)
-def train_now(request, project):
+def run_request(request, project):
     try:
-        run = run_request(project=project, trigger="manual", user=request.user)
-    except RunConflict as conflict:
+        run = training_requests.run_request(project=project, trigger="manual", user=request.user)
+    except training_requests.RunConflict as conflict:
         messages.error(request, str(conflict))
         return redirect("loop:runs", slug=project.slug)
     messages.success(request, f"Run {run.pk} queued: it snapshots the labels, then trains on the training worker.")
@@ -67,16 +69,16 @@ def train_now(request, project):
 
 @require_POST
 @project_view(min_role=Role.ADMIN)
-def cancel(request, project, pk):
-    run = run_cancel(get_object_or_404(TrainingRun, project=project, pk=pk))
-    messages.info(request, f"Run {run.pk}: " + ("cancelled." if run.status == "cancelled" else
+def run_cancel(request, project, pk):
+    run = training_requests.run_cancel(run=get_object_or_404(TrainingRun, project=project, pk=pk))
+    messages.info(request, f"Run {run.pk}: " + ("cancelled." if run.status == RunStatus.CANCELLED else
                                                  "stopping the trainer…" if run.cancel_requested else "already finished."))
     return redirect("loop:run", slug=project.slug, pk=run.pk)
 
 
 def _gate_view(adapter: AdapterVersion) -> dict:
     """The adapter's held-out evidence as its gate saw it (that run's margin and minimum)."""
-    evidence = gate_evidence(adapter)
+    evidence = gate_evidence(adapter=adapter)
     rule = GateRule.of_run(adapter.run.config) if adapter.run else GateRule()
     chart = None
     if evidence.comparisons:
@@ -89,12 +91,12 @@ def _gate_view(adapter: AdapterVersion) -> dict:
                "passes": c.lower > rule.margin, "only_new": c.only_new, "only_rival": c.only_rival}
               for c in evidence.comparisons]
     return {"evidence": evidence, "rule": rule, "level": f"{rule.confidence:.0%}", "rivals": rivals,
-            "scores": eval_table(adapter), "chart": chart, "by_hand": promoted_by_hand(adapter)}
+            "scores": eval_table(adapter=adapter), "chart": chart, "by_hand": promoted_by_hand(adapter=adapter)}
 
 
 @project_view(min_role=Role.REVIEWER)
 def adapter_list(request, project):
-    adapters = [(adapter, _gate_view(adapter)) for adapter in adapters_with_lineage(project)]
+    adapters = [(adapter, _gate_view(adapter)) for adapter in adapters_with_lineage(project=project)]
     return render(request, "loop/adapter_list.html", {
         "project": project, "nav": "adapters", "adapters": adapters,
         "is_admin": request.membership.role == Role.ADMIN,
@@ -109,7 +111,7 @@ def _confirmed(request) -> bool:
 
 
 @project_view(min_role=Role.ADMIN)
-def promote(request, project, pk):
+def adapter_promote(request, project, pk):
     """GET: what promoting would change, and a form to confirm. POST with confirm: do it."""
     adapter = get_object_or_404(AdapterVersion.objects.select_related("parent", "run"), project=project, pk=pk)
     if adapter.status == AdapterStatus.PROMOTED:
@@ -117,10 +119,10 @@ def promote(request, project, pk):
         return redirect("loop:adapters", slug=project.slug)
     note = request.POST.get("note", "").strip()[:500]
     if _confirmed(request):
-        adapter_promote(adapter, actor=request.user, note=note or f"promoted by hand by {request.user.get_username()}")
+        adapter_services.adapter_promote(adapter=adapter, actor=request.user, note=note or f"promoted by hand by {request.user.get_username()}")
         messages.success(request, f"{adapter.label} is now the promoted adapter.")
         return redirect("loop:adapters", slug=project.slug)
-    replaced = project.adapters.filter(role=adapter.role, status=AdapterStatus.PROMOTED).first()
+    replaced = promoted_adapter(project=project, role=adapter.role)
     return render(request, "loop/confirm_promote.html", {
         "project": project, "nav": "adapters", "adapter": adapter, "replaced": replaced, "note": note,
         "unconfirmed": request.method == "POST", "gate": _gate_view(adapter),
@@ -128,24 +130,24 @@ def promote(request, project, pk):
 
 
 @project_view(min_role=Role.ADMIN)
-def rollback(request, project):
+def adapter_rollback(request, project):
     """GET: what rolling back would restore, and a form to confirm. POST with confirm: do it."""
-    role = request.POST.get("role") or request.GET.get("role") or "policy"
-    current = project.adapters.filter(role=role, status=AdapterStatus.PROMOTED).select_related("parent").first()
+    role = request.POST.get("role") or request.GET.get("role") or AdapterRole.POLICY
+    current = promoted_adapter(project=project, role=role)
     if current is None:
         messages.error(request, "No promoted adapter to roll back.")
         return redirect("loop:adapters", slug=project.slug)
     note = request.POST.get("note", "").strip()[:500]
     if _confirmed(request):
         try:
-            restored = adapter_rollback(project, role=role, actor=request.user, note=note)
-        except AdapterError as error:
+            restored = adapter_services.adapter_rollback(project=project, role=role, actor=request.user, note=note)
+        except adapter_services.AdapterError as error:
             messages.error(request, str(error))
         else:
             messages.success(request, f"Rolled back: {restored.label if restored else 'the base model'} is in use now.")
         return redirect("loop:adapters", slug=project.slug)
     return render(request, "loop/confirm_rollback.html", {
-        "project": project, "nav": "adapters", "current": current, "restored": rollback_target(current),
+        "project": project, "nav": "adapters", "current": current, "restored": rollback_target(current=current),
         "role": role, "note": note, "unconfirmed": request.method == "POST",
     })
 
@@ -156,13 +158,24 @@ def round_detail(request, project, pk):
     template = "loop/partials/round_live.html" if request.htmx else "loop/round_detail.html"
     return render(request, template, {
         "project": project, "nav": "training", "round": generation, "poll_seconds": POLL_SECONDS,
-        "tasks": generation.tasks.count(),
+        "tasks": generation.tasks.count(), "is_admin": request.membership.role == Role.ADMIN,
     })
 
 
 @require_POST
 @project_view(min_role=Role.ADMIN)
-def generate(request, project):
+def round_cancel(request, project, pk):
+    generation = round_services.round_cancel(
+        generation=get_object_or_404(GenerationRound, project=project, pk=pk))
+    messages.info(request, f"Generation round {generation.pk}: " + (
+        "cancelled." if generation.status == RunStatus.CANCELLED else
+        "stopping the generator…" if generation.cancel_requested else "already finished."))
+    return redirect("loop:round", slug=project.slug, pk=generation.pk)
+
+
+@require_POST
+@project_view(min_role=Role.ADMIN)
+def round_request(request, project):
     adapter = None
     if request.POST.get("adapter"):
         adapter_id = whole_number(request.POST["adapter"])
@@ -171,12 +184,12 @@ def generate(request, project):
             return redirect("loop:adapters", slug=project.slug)
         adapter = get_object_or_404(AdapterVersion, project=project, pk=adapter_id)
     try:
-        generation = round_request(
+        generation = round_services.round_request(
             project=project, adapter=adapter, user=request.user,
             prompts=int(request.POST.get("prompts") or 16), kind=request.POST.get("kind") or None,
             pairing=request.POST.get("pairing") or ("previous" if adapter else "samples"),
         )
-    except (RoundError, ValueError) as error:
+    except (round_services.RoundError, ValueError) as error:
         messages.error(request, f"Cannot start a generation round: {error}")
         return redirect("loop:adapters", slug=project.slug)
     messages.success(request, f"Generation round {generation.pk} queued on the training worker.")
@@ -184,8 +197,8 @@ def generate(request, project):
 
 
 @project_view(min_role=Role.REVIEWER)
-def leaderboard_page(request, project):
-    rows = leaderboard(project)
+def leaderboard(request, project):
+    rows = leaderboard_rows(project)
     chart = bar_chart([(row["version"], row["win_rate"]) for row in rows if row["win_rate"] is not None],
                       title="Share of comparisons won (ties count half)", maximum=1.0)
     return render(request, "loop/leaderboard.html", {"project": project, "nav": "leaderboard", "rows": rows, "chart": chart})

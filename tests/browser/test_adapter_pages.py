@@ -21,7 +21,7 @@ def gated(project, version, eval_metrics, parent=None):
     adapter = AdapterVersion.objects.create(project=project, version=version, algorithm="dpo", base_model="demo",
                                             directory=f"a/{version}", weights_sha256=f"{version}" * 64, parent=parent,
                                             run=run, eval_metrics=eval_metrics)
-    gate_apply(adapter, GateRule.of_run(run.config))
+    gate_apply(adapter=adapter, rule=GateRule.of_run(run.config))
     return adapter
 
 

@@ -4,7 +4,7 @@ from django.core.management import call_command
 
 from feedback.demo.management.commands.load_demo import DEMO_DIR
 from feedback.labelling.models import Candidate, Label, Project, Prompt, Task
-from feedback.loop.services.requests import new_preference_count
+from feedback.loop.selectors import new_preference_count
 
 
 def test_the_demo_prompts_file_imports_with_import_prompts(project, capsys):
@@ -27,5 +27,5 @@ def test_load_demo_is_ready_to_train_and_safe_to_run_again(db, capsys):
     assert set(labels.values_list("annotator__username", flat=True)) == {"sim-annotator-1", "sim-annotator-2"}
     # ...leaving each task open for a human's label, and enough preferences for a run.
     assert demo.tasks.filter(labels_done=2).count() == demo.tasks.count()
-    assert new_preference_count(demo, demo.training_settings.algorithm) >= demo.training_settings.min_new_preferences
+    assert new_preference_count(project=demo, algorithm=demo.training_settings.algorithm) >= demo.training_settings.min_new_preferences
     assert "admin     password admin-demo" in capsys.readouterr().out

@@ -8,10 +8,11 @@ import time
 
 import pytest
 
+from feedback.labelling.models import Label, Split
 from feedback.loop.models import AdapterStatus, AdapterVersion, RunStatus, TrainingRun, TrainingSettings
 from feedback.loop.services.executor import run_execute, runs_fail_orphaned
-from feedback.loop.services.requests import run_config
-from feedback.loop.services.specs import adapter_dir, run_dir_for
+from feedback.artifacts import local_path
+from feedback.loop.services.training_requests import run_config
 
 
 def queued_run(project, **config_overrides):
@@ -19,11 +20,11 @@ def queued_run(project, **config_overrides):
     for key, value in config_overrides.items():
         setattr(settings_row, key, value)
     settings_row.save()
-    return TrainingRun.objects.create(project=project, algorithm=settings_row.algorithm, config=run_config(settings_row))
+    return TrainingRun.objects.create(project=project, algorithm=settings_row.algorithm, config=run_config(config=settings_row))
 
 
 def test_a_run_trains_registers_evaluates_and_promotes(loop_project, settings):
-    run = run_execute(queued_run(loop_project).pk)
+    run = run_execute(run_id=queued_run(loop_project).pk)
     run.refresh_from_db()
     assert run.status == RunStatus.SUCCEEDED, (run.failure_reason, run.log[-2000:])
     assert run.snapshot.row_counts["train"] > 0 and run.device == "cpu"
@@ -33,15 +34,15 @@ def test_a_run_trains_registers_evaluates_and_promotes(loop_project, settings):
 
     adapter = run.adapter
     assert adapter.version == 1 and adapter.snapshot == run.snapshot and adapter.parent is None
-    assert (adapter_dir(adapter) / "adapter_model.safetensors").is_file()
+    assert (local_path(adapter.directory) / "adapter_model.safetensors").is_file()
     scores = adapter.eval_metrics
     assert scores["new"]["preference_accuracy"] > scores["base"]["preference_accuracy"]
     assert adapter.status == AdapterStatus.PROMOTED, adapter.gate_reason
 
     # The next run is compared with v1 on the same held-out rows, and v1 is its parent;
     # told to, it trains on from v1's weights.
-    second = run_execute(queued_run(loop_project, promotion_margin=1.0, continue_from_promoted=True).pk)
-    assert json.loads((run_dir_for(second) / "spec.json").read_text())["init_adapter"] == str(adapter_dir(adapter))
+    second = run_execute(run_id=queued_run(loop_project, promotion_margin=1.0, continue_from_promoted=True).pk)
+    assert json.loads((local_path(second.run_dir) / "spec.json").read_text())["init_adapter"] == str(local_path(adapter.directory))
     v2 = second.adapter
     assert v2.parent == adapter and set(v2.eval_metrics) == {"new", "v1", "base"}
     assert v2.status == AdapterStatus.REJECTED and "not above the margin 1.000" in v2.gate_reason
@@ -51,14 +52,14 @@ def test_a_run_trains_registers_evaluates_and_promotes(loop_project, settings):
 
 def test_a_run_with_nothing_to_train_on_fails_with_the_reason(project, annotators, codebook):
     TrainingSettings.objects.create(project=project)
-    run = run_execute(queued_run(project).pk)
+    run = run_execute(run_id=queued_run(project).pk)
     assert run.status == RunStatus.FAILED and "no training rows" in run.failure_reason
 
 
 def test_bad_input_is_reported_from_the_trainer(loop_project):
     loop_project.base_model = "/nowhere/model"
     loop_project.save()
-    run = run_execute(queued_run(loop_project).pk)
+    run = run_execute(run_id=queued_run(loop_project).pk)
     assert run.status == RunStatus.FAILED
     assert "Bad input (exit code 2)" in run.failure_reason and "/nowhere/model" in run.failure_reason
     assert not AdapterVersion.objects.exists()
@@ -67,13 +68,13 @@ def test_bad_input_is_reported_from_the_trainer(loop_project):
 def test_a_claimed_run_is_not_run_twice(loop_project):
     run = queued_run(loop_project)
     TrainingRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
-    assert run_execute(run.pk) is None
+    assert run_execute(run_id=run.pk) is None
 
 
 def run_in_thread(run_id):
     """The worker's view: run_execute blocks, so the test acts on it from outside."""
     result = {}
-    thread = threading.Thread(target=lambda: result.setdefault("run", run_execute(run_id)))
+    thread = threading.Thread(target=lambda: result.setdefault("run", run_execute(run_id=run_id)))
     thread.start()
     return thread, result
 
@@ -105,9 +106,7 @@ def test_sigkill_of_the_trainer_fails_the_run_and_promotes_nothing(loop_project)
 
 
 def loop_project_run_dir(run):
-    from django.conf import settings
-
-    return settings.ARTIFACTS_DIR / run.run_dir
+    return local_path(run.run_dir)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -126,7 +125,7 @@ def test_cancel_from_the_page_stops_the_trainer(loop_project):
 def test_a_timeout_fails_the_run(loop_project):
     run = queued_run(loop_project, hyperparameters=LONG)
     TrainingRun.objects.filter(pk=run.pk).update(config={**run.config, "timeout_minutes": 0.1})  # 6 s
-    run = run_execute(run.pk)
+    run = run_execute(run_id=run.pk)
     assert run.status == RunStatus.FAILED and "Timed out" in run.failure_reason
     assert not AdapterVersion.objects.exists()
 
@@ -140,10 +139,8 @@ def test_runs_orphaned_by_a_worker_restart_are_failed(project):
 
 
 def test_without_held_out_pairs_the_run_trains_and_the_gate_says_why_not(loop_project, settings):
-    from feedback.labelling.models import Label, Split
-
     Label.objects.filter(task__prompt__split=Split.HELDOUT).delete()
-    run = run_execute(queued_run(loop_project).pk)
+    run = run_execute(run_id=queued_run(loop_project).pk)
     assert run.status == RunStatus.SUCCEEDED, run.failure_reason
     assert run.config["spec"]["eval_file"] is None
     assert run.adapter.status == AdapterStatus.REJECTED and "No held-out evaluation" in run.adapter.gate_reason
@@ -153,7 +150,7 @@ def test_a_run_can_train_as_several_processes(loop_project, settings):
     """TRAINING_PROCESSES=2: the trainer runs under torchrun (two CPU processes here, one
     per GPU on a GPU machine) and the run ends the same way: progress, adapter, gate."""
     settings.TRAINING_PROCESSES = 2
-    run = run_execute(queued_run(loop_project).pk)
+    run = run_execute(run_id=queued_run(loop_project).pk)
     assert run.status == RunStatus.SUCCEEDED, (run.failure_reason, run.log[-2000:])
     assert run.metrics["processes"] == 2 and run.device == "cpu × 2"
     assert [p["step"] for p in run.progress] == sorted({p["step"] for p in run.progress})  # one line per step

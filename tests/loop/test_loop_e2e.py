@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from feedback.loop.models import AdapterStatus, AdapterVersion, RunStatus, TrainingRun, TrainingSettings
+from feedback.loop.models import AdapterStatus, AdapterVersion, GenerationRound, RunStatus, TrainingRun, TrainingSettings
 from feedback.loop.tasks import scheduled_retraining
 from tests.support.services import celery_worker
 
@@ -69,7 +69,7 @@ LONG = {"learning_rate": 5e-3, "max_steps": 2000, "per_device_train_batch_size":
 def test_a_worker_killed_mid_run_leaves_the_run_failed_and_nothing_promoted(
     loop_project, trainer_worker_env, tmp_path
 ):
-    from feedback.loop.services.requests import run_request
+    from feedback.loop.services.training_requests import run_request
 
     TrainingSettings.objects.filter(project=loop_project).update(hyperparameters=LONG)
     log = tmp_path / "worker.log"
@@ -90,3 +90,27 @@ def test_a_worker_killed_mid_run_leaves_the_run_failed_and_nothing_promoted(
 def _zombie(pid):
     with open(f"/proc/{pid}/stat") as stat:
         return stat.read().split(")")[-1].split()[0] == "Z"
+
+
+def test_a_round_stopped_with_its_worker_says_so_and_leaves_no_generator(loop_project, trainer_worker_env, tmp_path):
+    from feedback.loop.services.rounds import round_request
+
+    log = tmp_path / "worker.log"
+    with celery_worker(log_path=log, **trainer_worker_env) as worker:
+        generation = round_request(project=loop_project, prompts=8, split="any", pairing="samples",
+                                   max_new_tokens=4000, batch_size=1)
+        running = wait_for(lambda: GenerationRound.objects.filter(pk=generation.pk, phase="generating").first(), 180,
+                           "generation to start", log)
+        assert running.worker_pid
+        # Ctrl+C twice (or a supervisor that insists): Celery's cold, then hard shutdown raises
+        # WorkerTerminate, a SystemExit, into the running task. (A warm shutdown, one SIGTERM,
+        # lets the round finish; a SIGKILL leaves it to the next worker, as an orphan.)
+        os.kill(worker.pid, signal.SIGINT)
+        time.sleep(1)
+        os.kill(worker.pid, signal.SIGINT)
+        worker.wait(60)
+    generation.refresh_from_db()
+    assert generation.status == RunStatus.FAILED, generation.failure_reason
+    assert generation.failure_reason == "Stopped: the worker was shut down during the round; the generator was stopped."
+    wait_for(lambda: not os.path.exists(f"/proc/{running.worker_pid}") or _zombie(running.worker_pid), 30,
+             "the generator to stop")

@@ -3,8 +3,11 @@ import pytest
 from django.urls import reverse
 
 from feedback.labelling.models import Role
-from feedback.loop.models import AdapterEvent, AdapterStatus, AdapterVersion, RunStatus, TrainingRun, TrainingSettings
+from feedback.loop.models import (
+    AdapterEvent, AdapterStatus, AdapterVersion, GenerationRound, RunStatus, TrainingRun, TrainingSettings,
+)
 from feedback.loop.services.gate import GateRule, gate_apply
+from feedback.loop.services.rounds import round_config
 from tests.support.labels import learnable_pair_labels
 
 
@@ -133,7 +136,7 @@ def refused(project):
     v2 = AdapterVersion.objects.create(project=project, version=2, algorithm="dpo", base_model="demo", directory="a/2",
                                        weights_sha256="2" * 64, parent=v1, run=run,
                                        eval_metrics={"new": scored(12, 12), "v1": scored(9, 12), "base": scored(6, 12)})
-    gate_apply(v2, GateRule.of_run(run.config))
+    gate_apply(adapter=v2, rule=GateRule.of_run(run.config))
     v2.refresh_from_db()
     assert v2.status == AdapterStatus.REJECTED
     return v1, v2
@@ -182,3 +185,27 @@ def test_promote_and_roll_back_change_nothing_until_confirmed(client, project, a
 
     page = client.get(url("rollback", project) + "?role=policy").content.decode()
     assert "new candidates would come from <strong>v1</strong> again" in page
+
+
+def test_a_round_page_says_what_it_is_doing_and_admins_cancel_it(client, project, admin_user, reviewer):
+    generation = GenerationRound.objects.create(project=project, config=round_config(pairing="samples"))
+    client.force_login(reviewer)
+    page = client.get(url("round", project, generation.pk)).content.decode()
+    assert "waiting for the training worker" in page and "0 / ?" not in page
+    assert url("round_cancel", project, generation.pk) not in page  # reviewers see, admins act
+    assert client.post(url("round_cancel", project, generation.pk)).status_code == 403
+
+    GenerationRound.objects.filter(pk=generation.pk).update(status=RunStatus.RUNNING, phase="loading")
+    client.force_login(admin_user)
+    fragment = client.get(url("round", project, generation.pk), HTTP_HX_REQUEST="true").content.decode()
+    assert "starting: loading the model" in fragment and 'hx-trigger="every 2s"' in fragment
+    assert f'action="{url("round_cancel", project, generation.pk)}"' in fragment
+
+    response = client.post(url("round_cancel", project, generation.pk), follow=True)
+    generation.refresh_from_db()
+    assert generation.cancel_requested and generation.status == RunStatus.RUNNING  # its worker stops the generator
+    assert "stopping the generator" in response.content.decode()
+    GenerationRound.objects.filter(pk=generation.pk).update(
+        status=RunStatus.CANCELLED, failure_reason="Cancelled by a person; the generator was stopped.")
+    page = client.get(url("round", project, generation.pk)).content.decode()
+    assert "hx-trigger" not in page and "Cancelled by a person" in page

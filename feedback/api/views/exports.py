@@ -12,11 +12,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from feedback.api.permissions import project_for
+from feedback.artifacts import artifact_open, snapshot_file
 from feedback.exports.datasets import BUILDERS, EXTRA_COLUMNS, FORMS, ExportSummary
 from feedback.exports.filters import DATASETS
 from feedback.exports.models import Snapshot
 from feedback.exports.options import parse_options
-from feedback.exports.services import export_to_path, pin_label_set, snapshot_create, snapshot_path
+from feedback.exports.services import export_to_path, pin_label_set, snapshot_create
 from feedback.exports.writers import FORMATS, jsonl_chunks
 from feedback.labelling.models import Role, Split, Tier
 
@@ -156,6 +157,6 @@ class SnapshotFile(APIView):
         allowed = set((snapshot.manifest.get("files") or {}).values()) | {"manifest.json"} if snapshot else set()
         if snapshot is None or name not in allowed:
             raise Http404("No such snapshot file.")
-        return FileResponse(open(snapshot_path(snapshot) / name, "rb"), as_attachment=True, filename=name)
+        return FileResponse(artifact_open(snapshot_file(snapshot=snapshot, name=name)), as_attachment=True, filename=name)
 
 

@@ -1,11 +1,10 @@
 """The rule as judge: how often an adapter's answer beats the base model's on prompts
 it never trained on (held-out split), sampled with the same settings and seeds."""
 from dataclasses import dataclass
-from pathlib import Path
 
+from feedback.artifacts import local_path
 from feedback.loop.models import AdapterVersion
 from feedback.loop.services.rounds import generate_texts
-from feedback.loop.services.specs import adapter_dir
 from feedback.demo.simulation.rules import Rule
 
 
@@ -27,12 +26,12 @@ def judge(rule: Rule, prompt: str, mine: str, theirs: str) -> int:
     return (a > b) - (a < b)
 
 
-def win_rate_against_base(adapter: AdapterVersion, rule: Rule, prompts, run_dir: Path, *, seeds=(1, 2),
+def win_rate_against_base(adapter: AdapterVersion, rule: Rule, prompts, folder: str, *, seeds=(1, 2),
                           temperature: float = 0.7, max_new_tokens: int = 64, batch_size: int = 16) -> WinRate:
-    producers = [{"name": "adapter", "adapter": str(adapter_dir(adapter))}, {"name": "base", "adapter": None}]
+    producers = [{"name": "adapter", "adapter": str(local_path(adapter.directory))}, {"name": "base", "adapter": None}]
     samples = [{"temperature": temperature, "top_p": 0.95, "seed": seed} for seed in seeds]
     rows, _ = generate_texts(base_model=adapter.project.base_model, prompts=list(prompts), producers=producers,
-                             samples=samples, max_new_tokens=max_new_tokens, batch_size=batch_size, run_dir=run_dir)
+                             samples=samples, max_new_tokens=max_new_tokens, batch_size=batch_size, folder=folder)
     texts = {(row["prompt_id"], row["producer"], row["sampling"]["seed"]): row["text"] for row in rows}
     result = WinRate()
     for prompt in prompts:

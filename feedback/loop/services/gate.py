@@ -102,7 +102,7 @@ class GateDecision:
     evidence: Evidence | None = None
 
 
-def gate_metric(adapter: AdapterVersion) -> str:
+def gate_metric(*, adapter: AdapterVersion) -> str:
     new = (adapter.eval_metrics or {}).get("new")
     return IMPLICIT if isinstance(new, dict) and IMPLICIT in new else PREFERENCE
 
@@ -119,11 +119,11 @@ def _paired(key: str, name: str, new: str, other: str, confidence: float) -> Com
                       paired_gain_lower_bound(paired, confidence), paired.only_new, paired.only_rival)
 
 
-def gate_evidence(adapter: AdapterVersion, confidence: float = CONFIDENCE) -> Evidence:
+def gate_evidence(*, adapter: AdapterVersion, confidence: float = CONFIDENCE) -> Evidence:
     """The new adapter's accuracy and its gain over each rival, with lower bounds. The
     rivals are the base (chance for policies) and the adapter that was promoted when it
     was trained (its parent), which the evaluation scored on the same pairs."""
-    scores, metric, label = adapter.eval_metrics or {}, gate_metric(adapter), adapter.label
+    scores, metric, label = adapter.eval_metrics or {}, gate_metric(adapter=adapter), adapter.label
     new_entry = scores.get("new")
     if not isinstance(new_entry, dict) or new_entry.get(metric) is None:
         return Evidence(metric, label, problem="No held-out evaluation: nothing to compare, so not promoted.")
@@ -157,9 +157,9 @@ def gate_evidence(adapter: AdapterVersion, confidence: float = CONFIDENCE) -> Ev
     return Evidence(**evidence, comparisons=comparisons, problem=" ".join(problems))
 
 
-def gate_decide(adapter: AdapterVersion, rule: GateRule = GateRule()) -> GateDecision:
+def gate_decide(*, adapter: AdapterVersion, rule: GateRule = GateRule()) -> GateDecision:
     """Promote only with enough held-out pairs and every lower bound above the margin."""
-    evidence = gate_evidence(adapter, rule.confidence)
+    evidence = gate_evidence(adapter=adapter, confidence=rule.confidence)
     if evidence.pairs is None:
         return GateDecision(False, evidence.problem, evidence)
     if evidence.pairs < rule.min_pairs:
@@ -183,14 +183,14 @@ def gate_decide(adapter: AdapterVersion, rule: GateRule = GateRule()) -> GateDec
         evidence)
 
 
-def gate_apply(adapter: AdapterVersion, rule: GateRule = GateRule()) -> GateDecision:
+def gate_apply(*, adapter: AdapterVersion, rule: GateRule = GateRule()) -> GateDecision:
     """Decide, keep the reason on the adapter (a later promotion by hand leaves it), and
     promote or reject, with its audit event."""
-    decision = gate_decide(adapter, rule)
+    decision = gate_decide(adapter=adapter, rule=rule)
     with transaction.atomic():
         AdapterVersion.objects.filter(pk=adapter.pk).update(gate_reason=decision.reason)
         if decision.promote:
-            adapter_promote(adapter, actor=None, note=f"Promotion gate: {decision.reason}")
+            adapter_promote(adapter=adapter, actor=None, note=f"Promotion gate: {decision.reason}")
         else:
             AdapterVersion.objects.filter(pk=adapter.pk).update(status=AdapterStatus.REJECTED)
             AdapterEvent.objects.create(adapter=adapter, action=AdapterEvent.Action.REJECTED, note=decision.reason)

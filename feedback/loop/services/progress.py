@@ -4,7 +4,7 @@ from feedback.loop.models import TrainingRun
 MAX_POINTS = 2000  # a chart does not need more; keeps the row small on long runs
 
 
-def progress_apply(run: TrainingRun, events: list[dict]) -> list[str]:
+def progress_apply(*, run: TrainingRun, events: list[dict]) -> list[str]:
     """Fold events into the run (in memory); returns the fields that changed. Error
     events are kept for the failure reason."""
     changed = set()

@@ -8,19 +8,23 @@ sampling settings that produced them.
 """
 import json
 import random
-from pathlib import Path
+import time
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
-from django.utils import timezone
 
 from feedback.labelling.models import Candidate, ProducerKind, Project, Prompt, Split, Task, TaskCandidate, TaskKind
 from feedback.labelling.services.imports import task_candidate_key
-from feedback.loop.models import AdapterStatus, AdapterVersion, GenerationRound, RunStatus
+from feedback import artifacts
+from feedback.loop.models import AdapterRole, AdapterVersion, GenerationRound, RunStatus
+from feedback.loop.selectors import promoted_adapter
 from feedback.loop.services import subprocesses
-from feedback.loop.services.specs import adapter_dir
+from feedback.loop.services.jobs import (
+    job_cancel, job_child_started, job_claim, job_deadline, job_failure_reason, job_finish, job_stop_check,
+    jobs_fail_orphaned,
+)
 from feedback.loop.services.subprocesses import Stopped
+from feedback.loop.tasks import run_generation_round as run_generation_round_task
 
 DEFAULTS = {
     "prompts": 16,  # how many prompts get new candidates
@@ -60,22 +64,20 @@ def round_request(*, project: Project, adapter: AdapterVersion | None = None, us
                   **overrides) -> GenerationRound:
     """Queue a round for `adapter` (default: the promoted policy adapter, else the base
     model) and enqueue it on the training queue once committed."""
-    from feedback.loop.tasks import run_generation_round
-
     config = round_config(**overrides)
     if adapter is None:
-        adapter = project.adapters.filter(role="policy", status=AdapterStatus.PROMOTED).first()
+        adapter = promoted_adapter(project=project)
     with transaction.atomic():
         generation = GenerationRound.objects.create(project=project, adapter=adapter, config=config, trigger=trigger,
                                                     requested_by=user)
-        transaction.on_commit(lambda: run_generation_round.delay(generation.pk))
+        transaction.on_commit(lambda: run_generation_round_task.delay(generation.pk))
     return generation
 
 
-def round_after_promotion(adapter: AdapterVersion) -> GenerationRound | None:
+def round_after_promotion(*, adapter: AdapterVersion) -> GenerationRound | None:
     """Start the next round with a newly promoted adapter, if the project wants that."""
     config = getattr(adapter.project, "training_settings", None)
-    if adapter.role != "policy" or (config is not None and not config.generate_after_promotion):
+    if adapter.role != AdapterRole.POLICY or (config is not None and not config.generate_after_promotion):
         return None
     return round_request(project=adapter.project, adapter=adapter, trigger="promotion")
 
@@ -83,13 +85,13 @@ def round_after_promotion(adapter: AdapterVersion) -> GenerationRound | None:
 def _producers(generation: GenerationRound) -> list[dict]:
     """[new, previous] as the generator's producers (name, adapter dir or None)."""
     new = generation.adapter
-    entries = [{"name": new.label if new else "base", "adapter": str(adapter_dir(new)) if new else None}]
+    entries = [{"name": new.label if new else "base", "adapter": str(artifacts.local_path(new.directory)) if new else None}]
     if generation.config["pairing"] == "previous":
         previous = new.parent if new else None
         if new is None:
             raise RoundError("pairing 'previous' needs an adapter: with the base model, use pairing 'samples'")
         entries.append({"name": previous.label if previous else "base",
-                        "adapter": str(adapter_dir(previous)) if previous else None})
+                        "adapter": str(artifacts.local_path(previous.directory)) if previous else None})
     return entries
 
 
@@ -115,46 +117,56 @@ def _pick_prompts(generation: GenerationRound) -> list[Prompt]:
 
 
 def generate_texts(*, base_model: str, prompts: list[Prompt], producers: list[dict], samples: list[dict],
-                   max_new_tokens: int, batch_size: int, run_dir: Path, on_done=None,
-                   timeout_minutes: float = 120) -> tuple[list[dict], dict]:
-    """Run `python -m training generate` for prompts × producers × samples; returns its
-    rows ({prompt_id, producer, adapter, sampling, text}) and metrics. `on_done(done,
-    total)` hears the progress in prompt generations (prompts × producers × samples)."""
-    run_dir.mkdir(parents=True, exist_ok=True)
+                   max_new_tokens: int, batch_size: int, folder: str, on_events=None, on_start=None,
+                   stop_reason=None, timeout_minutes: float = 120) -> tuple[list[dict], dict]:
+    """Run `python -m training generate` for prompts × producers × samples in the
+    artifact folder `folder`; returns its rows ({prompt_id, producer, adapter, sampling,
+    text}) and metrics. `on_events(events)` hears its progress lines (progress counts
+    prompt generations: prompts × producers × samples); `on_start(pid)` its process;
+    `stop_reason()` may stop it (jobs.job_stop_check), else it stops at the timeout."""
+    run_dir = artifacts.local_folder(folder)
     with open(run_dir / "prompts.jsonl", "w", encoding="utf-8") as f:
         for prompt in prompts:
             f.write(json.dumps({"prompt_id": prompt.pk, "messages": prompt.messages}) + "\n")
     spec = {"base_model": base_model, "prompts_file": "prompts.jsonl", "producers": producers, "samples": samples,
             "max_new_tokens": int(max_new_tokens), "batch_size": int(batch_size)}
-    spec_path = run_dir / "generate.json"
-    spec_path.write_text(json.dumps(spec, indent=2), encoding="utf-8")
-    process = subprocesses.start("generate", spec_path, run_dir / "generate.log")
-    deadline = timezone.now() + timezone.timedelta(minutes=float(timeout_minutes))
+    spec_name = artifacts.artifact_write_text(artifacts.child_file(folder, "generate.json"), json.dumps(spec, indent=2))
+    log_name = artifacts.child_file(folder, "generate.log")
+    process = subprocesses.start(command="generate", spec_path=artifacts.local_path(spec_name),
+                                 log_path=artifacts.local_path(log_name))
+    if on_start:
+        on_start(process.pid)
     reported = {"error": ""}
+    if stop_reason is None:
+        deadline = job_deadline(minutes=timeout_minutes)
 
-    def on_events(events):
+        def stop_reason():
+            if time.monotonic() > deadline:
+                return RunStatus.FAILED, f"Timed out after {float(timeout_minutes):g} minutes; the generator was stopped."
+            return None
+
+    def relay(events):
         for event in events:
-            if event.get("event") == "progress" and on_done:
-                on_done(int(event.get("step") or 0), int(event.get("total") or 0))
-            elif event.get("event") == "error":
+            if event.get("event") == "error":
                 reported["error"] = str(event.get("message", ""))
-
-    def stop_reason():
-        return (RunStatus.FAILED, "Timed out; the generator was stopped.") if timezone.now() > deadline else None
+        if on_events:
+            on_events(events)
 
     try:
-        subprocesses.follow(process, on_events, stop_reason)
+        subprocesses.follow(process=process, on_events=relay, stop_reason=stop_reason)
     except BaseException:
         if process.poll() is None:
-            subprocesses.kill(process)
+            subprocesses.kill(process=process)
         raise
-    output = run_dir / CANDIDATES_FILE
-    if process.returncode != 0 or not output.exists():
-        tail = subprocesses.log_tail(run_dir / "generate.log")
-        raise Stopped(RunStatus.FAILED, subprocesses.exit_reason(process.returncode, reported["error"], tail))
-    rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines() if line.strip()]
-    metrics_path = run_dir / "generate_metrics.json"
-    return rows, (json.loads(metrics_path.read_text()) if metrics_path.exists() else {})
+    output = artifacts.child_file(folder, CANDIDATES_FILE)
+    if process.returncode != 0 or not artifacts.artifact_exists(output):
+        tail = artifacts.artifact_tail(log_name, chars=subprocesses.LOG_TAIL_CHARS)
+        raise Stopped(RunStatus.FAILED, subprocesses.exit_reason(
+            returncode=process.returncode, reported_error=reported["error"], stderr_tail=tail, child="generator"))
+    rows = [json.loads(line) for line in artifacts.artifact_read_text(output).splitlines() if line.strip()]
+    metrics_name = artifacts.child_file(folder, "generate_metrics.json")
+    metrics = json.loads(artifacts.artifact_read_text(metrics_name)) if artifacts.artifact_exists(metrics_name) else {}
+    return rows, metrics
 
 
 def _candidate(generation: GenerationRound, adapters: dict, prompt_id: int, row: dict) -> Candidate:
@@ -201,52 +213,66 @@ def _create_tasks(generation: GenerationRound, rows: list[dict]) -> dict:
     return {"tasks_created": created, "identical_outputs": duplicates, "candidates": len(rows)}
 
 
-def _claim(round_id: int) -> GenerationRound | None:
-    claimed = GenerationRound.objects.filter(pk=round_id, status=RunStatus.QUEUED).update(
-        status=RunStatus.RUNNING, started_at=timezone.now()
-    )
-    return GenerationRound.objects.select_related("project", "adapter").get(pk=round_id) if claimed else None
+FINISH_FIELDS = ("metrics", "done", "total", "phase")
 
 
-def _finish(generation: GenerationRound, status: str, reason: str = "") -> GenerationRound:
-    generation.status, generation.finished_at = status, timezone.now()
-    generation.failure_reason = reason[:2000]
-    generation.save(update_fields=["status", "finished_at", "failure_reason", "metrics", "done", "total"])
-    return generation
+def _relay(generation: GenerationRound):
+    """Phase and progress lines onto the round row, so its page can say what it is doing."""
+    def on_events(events):
+        changed = set()
+        for event in events:
+            if event.get("event") == "phase":
+                generation.phase = str(event.get("phase", ""))[:20]
+                changed.add("phase")
+            elif event.get("event") == "progress":
+                generation.done, generation.total = int(event.get("step") or 0), int(event.get("total") or 0)
+                changed |= {"done", "total"}
+        if changed:
+            GenerationRound.objects.filter(pk=generation.pk).update(**{name: getattr(generation, name) for name in changed})
+
+    return on_events
 
 
-def round_dir_for(generation: GenerationRound) -> Path:
-    return settings.ARTIFACTS_DIR / "rounds" / generation.project.slug / f"round-{generation.pk}"
-
-
-def round_execute(round_id: int) -> GenerationRound | None:
-    generation = _claim(round_id)
+def round_execute(*, round_id: int) -> GenerationRound | None:
+    generation = job_claim(model=GenerationRound, job_id=round_id, phase="")
     if generation is None:
         return None
     config = generation.config
+    minutes = float(config.get("timeout_minutes") or DEFAULTS["timeout_minutes"])
     try:
         prompts = _pick_prompts(generation)
         if not prompts:
             raise Stopped(RunStatus.FAILED, "No prompts to generate for (check the split).")
-        def on_done(done, total):
-            generation.done, generation.total = done, total
-            GenerationRound.objects.filter(pk=generation.pk).update(done=done, total=total)
-
         rows, metrics = generate_texts(
             base_model=generation.project.base_model, prompts=prompts, producers=_producers(generation),
             samples=_samples(config, int(config.get("seed", generation.pk))), max_new_tokens=config["max_new_tokens"],
-            batch_size=config["batch_size"], run_dir=round_dir_for(generation), on_done=on_done,
-            timeout_minutes=config["timeout_minutes"],
+            batch_size=config["batch_size"],
+            folder=artifacts.round_folder(project_slug=generation.project.slug, round_id=generation.pk),
+            on_events=_relay(generation), on_start=lambda pid: job_child_started(job=generation, pid=pid),
+            stop_reason=job_stop_check(job=generation, deadline=job_deadline(minutes=minutes), minutes=minutes),
         )
         generation.metrics = {**metrics, **_create_tasks(generation, rows), "prompts": len(prompts)}
         generation.done = generation.total = len(rows)
-        return _finish(generation, RunStatus.SUCCEEDED)
+        generation.phase = "done"
+        return job_finish(job=generation, status=RunStatus.SUCCEEDED, fields=FINISH_FIELDS)
     except Stopped as stop:
-        return _finish(generation, stop.status, stop.reason)
+        return job_finish(job=generation, status=stop.status, reason=stop.reason, fields=FINISH_FIELDS)
     except RoundError as error:
-        return _finish(generation, RunStatus.FAILED, str(error))
-    except BaseException as error:
-        _finish(generation, RunStatus.FAILED, f"{type(error).__name__}: {error}")
+        return job_finish(job=generation, status=RunStatus.FAILED, reason=str(error), fields=FINISH_FIELDS)
+    except BaseException as error:  # the worker itself is going down, or a bug: never leave it "running"
+        job_finish(job=generation, status=RunStatus.FAILED, reason=job_failure_reason(job=generation, error=error),
+                   fields=FINISH_FIELDS)
         if not isinstance(error, Exception):
             raise
         return generation
+
+
+def round_cancel(*, generation: GenerationRound) -> GenerationRound:
+    """A queued round is cancelled at once; a running one is flagged and its worker stops
+    the generator within a second or two, as a run's cancel does (jobs.job_cancel)."""
+    return job_cancel(job=generation)
+
+
+def rounds_fail_orphaned(*, reason: str = "Stopped: the training worker restarted during the round; "
+                         "no tasks were made from it.") -> int:
+    return jobs_fail_orphaned(model=GenerationRound, reason=reason)

@@ -1,49 +1,32 @@
 """The spec.json a run hands to `python -m training train` (see training/config.py)."""
-import json
-from pathlib import Path
-
-from django.conf import settings
-
-from feedback.exports.services import snapshot_path
-from feedback.loop.models import AdapterStatus, TrainingRun, role_for_algorithm
+from feedback.artifacts import artifact_storage, local_path, snapshot_file
+from feedback.loop.models import TrainingRun, role_for_algorithm
+from feedback.loop.selectors import promoted_adapter
 
 
-def run_dir_for(run: TrainingRun) -> Path:
-    return settings.ARTIFACTS_DIR / "runs" / run.project.slug / f"run-{run.pk}"
-
-
-def adapter_dir(adapter) -> Path:
-    return settings.ARTIFACTS_DIR / adapter.directory
-
-
-def promoted_adapter(project, role):
-    return project.adapters.filter(role=role, status=AdapterStatus.PROMOTED).first()
-
-
-def spec_write(run: TrainingRun, run_dir: Path) -> Path:
-    """Absolute paths throughout, so the trainer needs nothing from Django."""
-    snapshot = snapshot_path(run.snapshot)
+def spec_build(*, run: TrainingRun) -> dict:
+    """Absolute local paths throughout, so the trainer needs nothing from Django."""
     files = run.snapshot.manifest.get("files", {})
     eval_name = files.get("heldout_pairs") or files.get("heldout")
-    if eval_name and not (snapshot / eval_name).stat().st_size:
+    if eval_name and not artifact_storage().size(snapshot_file(snapshot=run.snapshot, name=eval_name)):
         eval_name = None  # no held-out pairs yet (all ties, say): train, and let the gate say why it cannot promote
     compare, init_adapter = {}, None
-    current = promoted_adapter(run.project, role_for_algorithm(run.algorithm))
+    current = promoted_adapter(project=run.project, role=role_for_algorithm(run.algorithm))
     if current and current.base_model == run.project.base_model:
-        compare[current.label] = str(adapter_dir(current))
+        compare[current.label] = str(local_path(current.directory))
         if run.config.get("continue_from_promoted"):
             init_adapter = compare[current.label]
-    spec = {
+
+    def snapshot_local(name: str) -> str:
+        return str(local_path(snapshot_file(snapshot=run.snapshot, name=name)))
+
+    return {
         "algorithm": run.algorithm,
         "base_model": run.project.base_model,
-        "train_file": str(snapshot / files.get("train", "train.jsonl")),
-        "eval_file": str(snapshot / eval_name) if eval_name else None,
+        "train_file": snapshot_local(files.get("train", "train.jsonl")),
+        "eval_file": snapshot_local(eval_name) if eval_name else None,
         "compare_adapters": compare,
         "init_adapter": init_adapter,
         "hyperparameters": run.config.get("hyperparameters") or {},
         "device": run.config.get("device", "auto"),
     }
-    run_dir.mkdir(parents=True, exist_ok=True)
-    path = run_dir / "spec.json"
-    path.write_text(json.dumps(spec, indent=2), encoding="utf-8")
-    return path

@@ -33,7 +33,7 @@ def child_env() -> dict:
     return env
 
 
-def command_line(command: str, spec_path: Path) -> list[str]:
+def command_line(*, command: str, spec_path: Path) -> list[str]:
     """`python -m training <command> <spec>`. Training with TRAINING_PROCESSES > 1 is the
     same command under torchrun (what `accelerate launch --multi_gpu` runs): one process
     per GPU, the first one reporting for all (training/run.py)."""
@@ -45,17 +45,17 @@ def command_line(command: str, spec_path: Path) -> list[str]:
     return [sys.executable, *training]
 
 
-def start(command: str, spec_path: Path, log_path: Path) -> subprocess.Popen:
+def start(*, command: str, spec_path: Path, log_path: Path) -> subprocess.Popen:
     """The training command (command_line); stderr to log_path, stdout piped for events."""
     with open(log_path, "wb") as log:
         return subprocess.Popen(
-            command_line(command, spec_path), cwd=settings.BASE_DIR, env=child_env(),
+            command_line(command=command, spec_path=spec_path), cwd=settings.BASE_DIR, env=child_env(),
             stdout=subprocess.PIPE, stderr=log, text=True,
             start_new_session=True,  # its own process group, killed as one
         )
 
 
-def kill(process: subprocess.Popen) -> None:
+def kill(*, process: subprocess.Popen) -> None:
     """SIGTERM the child's process group (it cleans up), SIGKILL if it lingers."""
     for sig, wait in ((signal.SIGTERM, KILL_GRACE_SECONDS), (signal.SIGKILL, 30)):
         try:
@@ -75,7 +75,7 @@ def _read_lines(stream, lines: queue.Queue) -> None:
     lines.put(None)
 
 
-def follow(process: subprocess.Popen, on_events: Callable[[list[dict]], None],
+def follow(*, process: subprocess.Popen, on_events: Callable[[list[dict]], None],
            stop_reason: Callable[[], tuple[str, str] | None]) -> None:
     """Hand each batch of progress events to `on_events` (about once a second) until the
     child exits. When `stop_reason()` returns (status, reason), kill the child and raise
@@ -101,30 +101,37 @@ def follow(process: subprocess.Popen, on_events: Callable[[list[dict]], None],
         if events:
             on_events(events)
         if not finished and (stop := stop_reason()):
-            kill(process)
+            kill(process=process)
             raise Stopped(*stop)
     process.wait()
 
 
-def exit_reason(returncode: int, reported_error: str, stderr_tail: str) -> str:
-    """A person-readable reason for a child's non-zero exit."""
+TRACEBACK_LINES = 8
+
+
+def exit_reason(*, returncode: int, reported_error: str, stderr_tail: str, child: str) -> str:
+    """A person-readable reason for a child's exit without its output: killed by a signal
+    (by name), bad input (exit code 2, training/__main__.py), or a crash with what the
+    child reported, else the tail of its traceback."""
     if returncode < 0 or returncode == 128 + signal.SIGTERM:  # killed, or exited on SIGTERM (training/__main__.py)
-        name = signal.Signals(-returncode if returncode < 0 else returncode - 128).name
-        return f"The trainer was killed by {name}" + (" (out of memory?)." if name == "SIGKILL" else ".")
-    detail = reported_error or (stderr_tail.strip().splitlines() or ["no output"])[-1]
-    kind = "Bad input" if returncode == 2 else "The trainer crashed"
-    return f"{kind} (exit code {returncode}): {detail}"
+        number = -returncode if returncode < 0 else returncode - 128
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
+        return f"The {child} was killed by {name}" + (" (out of memory?)." if name == "SIGKILL" else ".")
+    if returncode == 0:
+        return f"The {child} exited without writing its output."
+    lines = [line for line in stderr_tail.strip().splitlines() if line.strip()]
+    detail = reported_error or (lines[-1] if lines else "no output")
+    kind = "Bad input" if returncode == 2 else f"The {child} crashed"
+    reason = f"{kind} (exit code {returncode}): {detail}"
+    if len(lines) > 1 and not reported_error:
+        reason += "\n\nThe end of its log:\n" + "\n".join(lines[-TRACEBACK_LINES:])
+    return reason
 
 
-def log_tail(path: Path) -> str:
-    if not path.exists():
-        return ""
-    with open(path, "rb") as f:
-        f.seek(max(0, path.stat().st_size - LOG_TAIL_CHARS))
-        return f.read().decode("utf-8", "replace")
-
-
-def is_training_child(pid: int) -> bool:
+def is_training_child(*, pid: int) -> bool:
     try:
         return b"-m\x00training\x00" in Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:

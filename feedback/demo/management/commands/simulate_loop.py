@@ -19,19 +19,20 @@ import random
 import time
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from feedback.artifacts import judge_folder
 from feedback.labelling.models import Label, Membership, Project, Role, Split, TaskKind
 from feedback.labelling.services.codebooks import codebook_publish
 from feedback.labelling.services.imports import import_jsonl
 from feedback.loop.models import DEFAULT_MIN_HELDOUT_PAIRS, AdapterStatus, GenerationRound, TrainingRun, TrainingSettings
+from feedback.loop.selectors import promoted_adapter
 from feedback.loop.services.executor import run_execute
 from feedback.loop.services.gate import gate_evidence, gate_metric
-from feedback.loop.services.requests import run_config
+from feedback.loop.services.training_requests import run_config
 from feedback.loop.services.rounds import round_config, round_execute
 from feedback.demo.simulation.annotators import SimulatedAnnotator
 from feedback.demo.simulation.api_labeller import ApiLabeller, HttpTransport, InProcessTransport
@@ -141,7 +142,7 @@ class Command(BaseCommand):
         rows, judged_before = [], {}  # adapter id -> its win rate against the base
         for number in range(1, opts["rounds"] + 1):
             started = time.monotonic()
-            promoted = project.adapters.filter(status=AdapterStatus.PROMOTED).first()
+            promoted = promoted_adapter(project=project)
             # Fresh training prompts each round (cycling when they run out), and the same
             # held-out prompts every round, so each snapshot's held-out set grows by one
             # pair a prompt: what the gate needs to judge with confidence.
@@ -154,27 +155,27 @@ class Command(BaseCommand):
                                     pairing="previous" if promoted else "samples", temperature=opts["temperature"],
                                     max_new_tokens=opts["max_new_tokens"], seed=opts["seed"] * 100 + number),
             )
-            generation = round_execute(generation.pk)
+            generation = round_execute(round_id=generation.pk)
             if generation.status != "succeeded":
                 raise CommandError(f"generation round failed: {generation.failure_reason}")
             labelled = sum(labeller.label_all() for labeller in labellers)
             alpha = self._alpha(generation)
             run = TrainingRun.objects.create(project=project, algorithm="dpo", trigger="simulate",
-                                             config=run_config(training))
-            run = run_execute(run.pk)
+                                             config=run_config(config=training))
+            run = run_execute(run_id=run.pk)
             if run.status != "succeeded":
                 raise CommandError(f"training run {run.pk} {run.status}: {run.failure_reason}")
             adapter = run.adapter
-            scores, evidence = adapter.eval_metrics, gate_evidence(adapter)
-            promoted = project.adapters.filter(status=AdapterStatus.PROMOTED).first()
+            scores, evidence = adapter.eval_metrics, gate_evidence(adapter=adapter)
+            promoted = promoted_adapter(project=project)
             win = None
             if promoted and judged and promoted.pk in judged_before:
                 win = judged_before[promoted.pk]  # the same adapter, prompts and seeds: the same answers
             elif promoted and judged:
-                folder = settings.ARTIFACTS_DIR / "simulate" / project.slug / f"judge-{number}"
+                folder = judge_folder(project_slug=project.slug, number=number)
                 win = judged_before[promoted.pk] = win_rate_against_base(
                     promoted, rule, judged, folder, max_new_tokens=opts["max_new_tokens"], temperature=0.7).rate
-            metric = gate_metric(adapter)
+            metric = gate_metric(adapter=adapter)
             row = {"round": number, "labels": labelled, "alpha": alpha, "eval_pairs": scores.get("new", {}).get("rows"),
                    "gate_metric": metric, "new_accuracy": scores.get("new", {}).get(metric),
                    "accuracy_lower_bound": evidence.lower,

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from feedback.labelling.models import Project
 from feedback.loop.models import GenerationRound
+from feedback.loop.selectors import promoted_adapter
 from feedback.loop.services.rounds import DEFAULTS, RoundError, round_config, round_execute, round_request
 
 
@@ -32,7 +33,7 @@ class Command(BaseCommand):
             if adapter is None:
                 raise CommandError(f"{project.slug} has no adapter {opts['adapter']}.")
         elif opts["adapter"] is None:
-            adapter = project.adapters.filter(role="policy", status="promoted").first()
+            adapter = promoted_adapter(project=project)
         settings = dict(prompts=opts["prompts"], split=opts["split"], kind=opts["kind"],
                         pairing=opts["pairing"] or ("previous" if adapter else "samples"),
                         temperature=opts["temperature"], max_new_tokens=opts["max_new_tokens"])
@@ -47,7 +48,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         self.stdout.write(f"Generating for {generation.config['prompts']} prompts with "
                           f"{adapter.label if adapter else 'the base model'}…")
-        generation = round_execute(generation.pk)
+        generation = round_execute(round_id=generation.pk)
         if generation.status != "succeeded":
             raise CommandError(f"Round {generation.pk} {generation.status}: {generation.failure_reason}")
         m = generation.metrics
