@@ -25,7 +25,7 @@ def parse_options(params) -> ExportOptions:
         columns=columns,
         filters=parse_filters(params),
     )
-    check_options(options.dataset, options.fmt, options.form, options.columns)
+    check_options(dataset=options.dataset, fmt=options.fmt, form=options.form, columns=options.columns)
     return options
 
 

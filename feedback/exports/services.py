@@ -15,7 +15,8 @@ from feedback.exports.writers import FORMATS, tree_sha256, write_datasets_dir, w
 from feedback.labelling.models import Label, Project, Split
 
 
-def check_options(dataset: str, fmt: str, form: str, columns) -> None:
+def check_options(*, dataset: str, fmt: str, form: str, columns) -> None:
+    """Refuse, with a message naming the parameter, options no export knows."""
     if dataset not in DATASETS:
         raise ValueError(f"dataset: one of {', '.join(DATASETS)}")
     if fmt not in FORMATS:
@@ -27,7 +28,7 @@ def check_options(dataset: str, fmt: str, form: str, columns) -> None:
         raise ValueError(f"columns: unknown {', '.join(sorted(unknown))}; available: {', '.join(EXTRA_COLUMNS)}")
 
 
-def pin_label_set(project: Project, filters: ExportFilters) -> ExportFilters:
+def pin_label_set(*, project: Project, filters: ExportFilters) -> ExportFilters:
     """Fix the newest label an export may read, so its content is reproducible."""
     if filters.max_label_id is None:
         newest = Label.objects.filter(task__project=project).order_by("-id").values_list("id", flat=True).first()
@@ -55,8 +56,8 @@ def export_to_path(
 ) -> dict:
     """Write one export (a file, or a directory for fmt="datasets") and its manifest
     beside it as <path>.manifest.json. Returns the manifest."""
-    check_options(dataset, fmt, form, columns)
-    filters = pin_label_set(project, filters)
+    check_options(dataset=dataset, fmt=fmt, form=form, columns=columns)
+    filters = pin_label_set(project=project, filters=filters)
     summary = ExportSummary()
     rows = BUILDERS[dataset](project, filters, summary, form=form, columns=columns)
     path = Path(path)
@@ -101,8 +102,8 @@ def snapshot_create(
     """Freeze an export on disk (train/held-out files + manifest.json, read-only) and
     record it. The files are written to a scratch folder and renamed into place, so a
     half-written snapshot is never registered."""
-    check_options(dataset, "jsonl", form, columns)
-    filters = pin_label_set(project, filters or ExportFilters())
+    check_options(dataset=dataset, fmt="jsonl", form=form, columns=columns)
+    filters = pin_label_set(project=project, filters=filters or ExportFilters())
     summary = ExportSummary()
     stamp = timezone.now().strftime("%Y%m%dT%H%M%S%f")
     scratch = local_folder(snapshot_scratch_folder(project_slug=project.slug, stamp=stamp, pid=os.getpid()))

@@ -4,7 +4,7 @@ import pytest
 
 from feedback.loop.models import GenerationRound, RunStatus
 from feedback.loop.services.rounds import round_config
-from tests.browser.conftest import log_in, screenshot
+from tests.support.browser import log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -53,7 +53,7 @@ class Export(APIView):
     def get(self, request, slug):
         project, _ = project_for(request, slug, Role.REVIEWER)
         options = _options(request)
-        filters = pin_label_set(project, options.filters)
+        filters = pin_label_set(project=project, filters=options.filters)
         name = f"{project.slug}-{options.dataset}"
         headers = {"X-Export-Max-Label-Id": str(filters.max_label_id)}
         if options.fmt == "jsonl":

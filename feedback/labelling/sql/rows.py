@@ -126,12 +126,10 @@ def first_row(model, sql: str, params: dict):
 def first_row_of(models, sql: str, params: dict) -> tuple | None:
     """The first row of a raw SELECT whose columns are columns(model, ...) of each of
     `models` in turn, then any others: (instance, instance, ..., other values...), or None."""
-    database = _database()
-    with database.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+    row = fetch_one(sql, params)
     if row is None:
         return None
+    database = _database()
     out, start = [], 0
     for model in models:
         end = start + len(model._meta.concrete_fields)
