@@ -7,6 +7,7 @@ browser form sends one; Django's form fields refuse them already, and API bodies
 checked by feedback.api.parsers. Multipart bodies are left to the views (reading them
 here would spend the upload before a view can choose where it goes)."""
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils.deprecation import MiddlewareMixin
 
 from feedback.api_path import is_api
 
@@ -18,13 +19,7 @@ def _has_nul(query_dict) -> bool:
     return any("\x00" in key or any("\x00" in value for value in values) for key, values in query_dict.lists())
 
 
-class NulCharacterMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
-
+class NulCharacterMiddleware(MiddlewareMixin):
     def process_view(self, request, view_func, view_args, view_kwargs):
         # In process_view, after the body-limit middleware's: a form body is read here
         # only once its size was checked.
