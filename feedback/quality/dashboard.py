@@ -7,38 +7,18 @@ with too few labels are shown but never flagged.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
 from statistics import median
 
 from feedback.labelling.filters import LabelFilters
-from feedback.labelling.models import Label, Membership, Project, Tier
+from feedback.labelling.models import Label, Membership, Project
+from feedback.quality.annotator_rows import AnnotatorRow, by_flags, flag_row, share_of
+from feedback.quality.kept.selection import week_of
 from feedback.quality.measures import agreement_by_kind, unit_values
 from feedback.quality.metrics import agreement_with_others
 from feedback.quality.models import QualitySettings
 from feedback.quality.producers import ThumbsByProducer, producers_by_task
 from feedback.quality.reliability import reliability_by_annotator
 from feedback.quality.selectors import disputed_tasks
-
-NEXT_TIER = {Tier.TRAINEE: Tier.REGULAR, Tier.REGULAR: Tier.EXPERT}
-
-
-@dataclass
-class AnnotatorRow:
-    user_id: int
-    username: str
-    tier: str = ""
-    labels: int = 0
-    median_seconds: float | None = None
-    majority_agreement: float | None = None
-    others_agreement: float | None = None
-    others_pairs: int = 0
-    gold_accuracy: float | None = None
-    gold_total: int = 0
-    thumbs_up_share: float | None = None
-    first_shown_wins: float | None = None
-    flags: list = field(default_factory=list)
-    suggested_tier: str | None = None
-
 
 def others_agreement(rows) -> dict:
     """user id → (share of agreeing pairs with the others on the same units, pairs);
@@ -63,8 +43,7 @@ def _by_kind_table(groups: dict, kinds: list) -> list[tuple]:
 
 
 def _week(moment):
-    day = moment.date()
-    return day - timedelta(days=day.weekday())
+    return week_of(moment.date())
 
 
 # The columns read from each label, once: everything below works on these tuples.
@@ -118,10 +97,6 @@ def _tally(rows, producers: dict[int, dict[int, str]]) -> Tallies:
     return tallies
 
 
-def _share(counts: list) -> float | None:
-    return round(counts[0] / counts[1], 3) if counts[1] else None
-
-
 def _annotator_rows(project: Project, labels, rows, tallies: Tallies, bounds: QualitySettings) -> list[AnnotatorRow]:
     """One row per annotator in `rows`, flagged by `bounds`, the most flagged first."""
     reliability = reliability_by_annotator(project, labels)
@@ -132,7 +107,7 @@ def _annotator_rows(project: Project, labels, rows, tallies: Tallies, bounds: Qu
     for user_id, stats in tallies.per_user.items():
         row = AnnotatorRow(user_id=user_id, username=names[user_id], tier=members.get(user_id, ""),
                            labels=len(stats.seconds), median_seconds=round(median(stats.seconds), 1),
-                           thumbs_up_share=_share(stats.thumbs), first_shown_wins=_share(stats.first_shown))
+                           thumbs_up_share=share_of(stats.thumbs), first_shown_wins=share_of(stats.first_shown))
         rel = reliability.get(user_id)
         if rel:
             row.majority_agreement = _nan_none(rel.majority_agreement if rel.majority_agreement is not None else float("nan"))
@@ -140,24 +115,31 @@ def _annotator_rows(project: Project, labels, rows, tallies: Tallies, bounds: Qu
             row.gold_total = rel.gold_total
         if user_id in with_others:
             row.others_agreement, row.others_pairs = round(with_others[user_id][0], 3), with_others[user_id][1]
-        _flag(row, bounds, tallies.project_thumbs_share)
+        flag_row(row, bounds, tallies.project_thumbs_share)
         annotators.append(row)
-    annotators.sort(key=lambda r: (-len(r.flags), r.username))
-    return annotators
+    return by_flags(annotators)
 
 
-def _agreement(rows, tallies: Tallies, active_version: int | None) -> dict:
+def _agreement(rows, tallies: Tallies, active: int | None) -> dict:
     """Agreement per task kind: overall, by codebook version, by week, on calibration sets."""
-    by_kind = agreement_by_kind([(t, k, a) for t, k, a, *_ in rows])
+    return agreement_tables(
+        by_kind=agreement_by_kind([(t, k, a) for t, k, a, *_ in rows]),
+        by_version={version: agreement_by_kind(items) for version, items in sorted(tallies.by_version.items())},
+        by_week=[(week, agreement_by_kind(items)) for week, items in sorted(tallies.by_week.items())],
+        calibration={version: agreement_by_kind(items) for version, items in sorted(tallies.calibration.items())},
+        active_version=active)
+
+
+def agreement_tables(*, by_kind: dict, by_version: dict, by_week: list, calibration: dict,
+                     active_version: int | None) -> dict:
+    """The dashboard's agreement entries from the per-kind figures of each group."""
     kinds = list(by_kind)
-    by_version = {version: agreement_by_kind(items) for version, items in sorted(tallies.by_version.items())}
-    calibration = {version: agreement_by_kind(items) for version, items in sorted(tallies.calibration.items())}
     return {
         "by_kind": by_kind,
         "kinds": kinds,
         "by_version": by_version,
         "by_version_table": _by_kind_table(by_version, kinds),
-        "by_week": [(week, agreement_by_kind(items)) for week, items in sorted(tallies.by_week.items())],
+        "by_week": by_week,
         "calibration": calibration.get(active_version),
         "calibration_by_version": calibration,
         "calibration_table": _by_kind_table(calibration, kinds),
@@ -165,36 +147,46 @@ def _agreement(rows, tallies: Tallies, active_version: int | None) -> dict:
     }
 
 
-def dashboard(project: Project, filters: LabelFilters) -> dict:
-    """`filters`: the same label filters as exports (codebook versions, dates, tiers, split)."""
-    bounds = QualitySettings.objects.filter(project=project).first() or QualitySettings(project=project)
+def selected_labels(project: Project, filters: LabelFilters, kinds=()):
+    """The project's labels that `filters` and `kinds` (empty: every kind) keep."""
     labels = filters.apply(Label.objects.filter(task__project=project))
+    return labels.filter(kind__in=kinds) if kinds else labels
+
+
+def quality_bounds(project: Project) -> QualitySettings:
+    return QualitySettings.objects.filter(project=project).first() or QualitySettings(project=project)
+
+
+def active_version(project: Project) -> int | None:
+    return project.codebooks.filter(is_active=True).values_list("version", flat=True).first()
+
+
+def dashboard(project: Project, filters: LabelFilters, kinds=()) -> dict:
+    """The dashboard's figures over the labels `filters` (codebook versions, dates, tiers,
+    split) and `kinds` keep: kept figures (feedback.quality.kept) where the filter is one
+    of theirs, else computed from the labels: annotator tiers are the annotators' tiers
+    now, not a property of a label, and a pinned label id is an export's filter."""
+    if filters.tiers or filters.max_label_id is not None:
+        return dashboard_from_labels(project, filters, kinds)
+    from feedback.quality.dashboard_kept import dashboard_kept  # it builds on this module's pieces
+
+    return dashboard_kept(project, filters, kinds)
+
+
+def dashboard_from_labels(project: Project, filters: LabelFilters, kinds=()) -> dict:
+    """The same figures from one pass over the selected labels: the definition the kept
+    figures are checked against."""
+    bounds = quality_bounds(project)
+    labels = selected_labels(project, filters, kinds)
     rows = list(labels.values_list(*COLUMNS))
     tallies = _tally(rows, producers_by_task(project))
-    active = project.codebooks.filter(is_active=True).values_list("version", flat=True).first()
     project_share = tallies.project_thumbs_share
     return {
         "labels": len(rows),
-        **_agreement(rows, tallies, active),
+        **_agreement(rows, tallies, active_version(project)),
         "annotators": _annotator_rows(project, labels, rows, tallies, bounds),
         "project_thumbs_up": None if project_share is None else round(project_share, 3),
         "thumbs_by_producer": tallies.thumbs_by_producer.shares(),
         "disputed": disputed_tasks([(t, k, a, shown) for t, k, a, _, _, shown, *_ in rows]),
         "bounds": bounds,
     }
-
-
-def _flag(row: AnnotatorRow, bounds: QualitySettings, project_share: float | None) -> None:
-    if row.labels < bounds.min_labels_for_flags:
-        return
-    if row.thumbs_up_share is not None and project_share is not None and abs(row.thumbs_up_share - project_share) > bounds.max_thumbs_up_gap:
-        row.flags.append(f"thumbs-up {row.thumbs_up_share:.0%} vs project {project_share:.0%}")
-    if row.first_shown_wins is not None and not bounds.position_bias_low <= row.first_shown_wins <= bounds.position_bias_high:
-        row.flags.append(f"first-shown wins {row.first_shown_wins:.0%}")
-    if row.majority_agreement is not None and row.majority_agreement < bounds.min_agreement:
-        row.flags.append(f"agrees with the majority {row.majority_agreement:.0%}")
-    if row.gold_accuracy is not None and row.gold_accuracy < bounds.min_gold_accuracy:
-        row.flags.append(f"gold accuracy {row.gold_accuracy:.0%}")
-    if (row.tier in NEXT_TIER and not row.flags and row.gold_accuracy is not None
-            and row.gold_accuracy >= bounds.promote_gold_accuracy and (row.majority_agreement or 0) >= bounds.promote_agreement):
-        row.suggested_tier = NEXT_TIER[row.tier]

@@ -56,7 +56,12 @@ def krippendorff_alpha(units, values, level: str = "nominal") -> float:
     counts, categories = value_counts(units, values)
     if counts.size == 0:
         return float("nan")
-    observed = _coincidences(counts)
+    return alpha_from_coincidences(_coincidences(counts), categories, level)
+
+
+def alpha_from_coincidences(observed: np.ndarray, categories: np.ndarray, level: str = "nominal") -> float:
+    """Krippendorff's alpha from the coincidence matrix over `categories` (sorted as the
+    scale orders them): the from-labels path and the kept figures both end here."""
     marginals = observed.sum(axis=0)
     total = marginals.sum()
     if total <= 1:

@@ -79,3 +79,93 @@ class QuizAttempt(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+# Kept figures (feedback.quality.kept): the dashboard, the disputed queue and the
+# leaderboard read sums kept up to date as labels arrive, not every label on every view.
+
+MIXED_VERSIONS = 0  # a cell's version when its tasks' labels span codebook versions (versions start at 1)
+
+
+class TaskChange(models.Model):
+    """A task whose figures are to be folded in again: its labels changed, or what its
+    figures read (its gold answer). Database triggers on the label table write one per
+    inserted, updated or deleted label (migration 0002), so every way a label is stored
+    (the submit, imports, COPY, a cascade) is counted; the fold deletes what it folded."""
+
+    id = models.BigAutoField(primary_key=True)
+    task_id = models.BigIntegerField(help_text="Not a foreign key: the change of a deleted task is folded too.")
+
+
+class CellKey(models.Model):
+    """Where a task's figures are summed: its kind and prompt split, its labels' codebook
+    version (MIXED_VERSIONS when they span several) and the first and last UTC day of its
+    labels. A filter that takes or leaves every label of a cell reads the cell's sums; the
+    tasks of a cell it cuts through are folded again from their labels."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10)
+    version = models.PositiveIntegerField()
+    split = models.CharField(max_length=8)
+    first_day = models.DateField()
+    last_day = models.DateField()
+
+    class Meta:
+        abstract = True
+
+
+class TaskFigures(CellKey):
+    """One task's contribution to its cell's sums, kept so that a change can take it out
+    again; and whether the task is disputed, for the adjudication queue."""
+
+    task_id = models.BigIntegerField(primary_key=True, help_text="Not a foreign key: see TaskChange.")
+    labels = models.PositiveIntegerField()
+    majority_share = models.FloatField(null=True, help_text="Set when the task is disputed (feedback.quality.disputes).")
+    figures = models.JSONField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["project", "majority_share", "-labels", "task_id"], name="taskfigures_disputed_idx",
+                         condition=Q(majority_share__isnull=False)),
+            models.Index(fields=["project", "first_day", "last_day"], name="taskfigures_cell_idx"),
+        ]
+
+
+class AgreementCell(CellKey):
+    """The summed figures of a cell's tasks: label counts, coincidences per unit size,
+    thumbs, producers' comparisons (see feedback.quality.kept.contributions)."""
+
+    tasks = models.PositiveIntegerField(default=0)
+    figures = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "kind", "version", "split", "first_day", "last_day"],
+                                               name="agreementcell_key_unique")]
+
+
+ANNOTATOR_COUNTERS = ("labels", "thumbs_up", "thumbs_given", "first_shown_wins", "first_shown_pairs",
+                      "others_agreeing", "others_pairs", "majority_compared", "majority_agreed", "gold_total",
+                      "gold_correct")
+
+
+class AnnotatorCell(CellKey):
+    """One annotator's counters over a cell's tasks (feedback.quality.kept.contributions)."""
+
+    annotator_id = models.BigIntegerField()
+    labels = models.IntegerField(default=0)
+    thumbs_up = models.IntegerField(default=0)
+    thumbs_given = models.IntegerField(default=0)
+    first_shown_wins = models.IntegerField(default=0)
+    first_shown_pairs = models.IntegerField(default=0)
+    others_agreeing = models.IntegerField(default=0)
+    others_pairs = models.IntegerField(default=0)
+    majority_compared = models.IntegerField(default=0)
+    majority_agreed = models.IntegerField(default=0)
+    gold_total = models.IntegerField(default=0)
+    gold_correct = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["project", "annotator_id", "kind", "version", "split", "first_day", "last_day"],
+            name="annotatorcell_key_unique")]
+        indexes = [models.Index(fields=["project", "first_day", "last_day"], name="annotatorcell_days_idx")]

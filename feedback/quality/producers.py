@@ -18,11 +18,19 @@ def producer_key(kind: str, name: str, adapter_version: int | None) -> str:
 
 def producers_by_task(project: Project) -> dict[int, dict[int, str]]:
     """task id → {position → producer key}, for every task of the project."""
-    links = TaskCandidate.objects.filter(task__project=project).values_list(
-        "task_id", "position", "candidate__producer_kind", "candidate__producer_name", "candidate__adapter__version"
-    )
+    return _producers(TaskCandidate.objects.filter(task__project=project))
+
+
+def producers_of_tasks(task_ids) -> dict[int, dict[int, str]]:
+    """task id → {position → producer key}, for those tasks."""
+    return _producers(TaskCandidate.objects.filter(task_id__in=task_ids))
+
+
+def _producers(links) -> dict[int, dict[int, str]]:
     result: dict[int, dict[int, str]] = defaultdict(dict)
-    for task_id, position, kind, name, version in links.iterator(chunk_size=5000):
+    rows = links.values_list("task_id", "position", "candidate__producer_kind", "candidate__producer_name",
+                             "candidate__adapter__version")
+    for task_id, position, kind, name, version in rows.iterator(chunk_size=5000):
         result[task_id][position] = producer_key(kind, name, version)
     return result
 
@@ -45,4 +53,4 @@ class ThumbsByProducer(defaultdict):
 
     def shares(self) -> list[tuple[str, float, int]]:
         """(producer key, thumbs-up share, thumbs given), the highest share first."""
-        return sorted(((key, up / total, total) for key, (up, total) in self.items()), key=lambda item: -item[1])
+        return sorted(((key, up / total, total) for key, (up, total) in self.items()), key=lambda item: (-item[1], item[0]))

@@ -59,6 +59,21 @@ class Reliability:
         return (self.gold_correct + self.agreed + 1) / (self.gold_total + self.compared + 2)
 
 
+def majority_votes(votes: list[tuple[int, str | None]]):
+    """(user id, agreed) for each of one task's (user id, value) votes that the
+    majority of the *other* votes decides (none where they tie, or with one vote)."""
+    if len(votes) < 2:
+        return
+    counts = Counter(value for _, value in votes)
+    for user_id, value in votes:
+        counts[value] -= 1
+        ranked = counts.most_common(2)
+        counts[value] += 1
+        if ranked[0][1] == 0 or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
+            continue
+        yield user_id, ranked[0][0] == value
+
+
 def reliability_by_annotator(project: Project, labels=None) -> dict[int, Reliability]:
     """user id → Reliability. Agreement is leave-one-out: each label against the
     majority of the *other* labels on its task, skipped where they tie."""
@@ -73,17 +88,9 @@ def reliability_by_annotator(project: Project, labels=None) -> dict[int, Reliabi
             stats.gold_correct += answer_matches(kind, answer, gold_answer)
         by_task[task_id].append((user_id, pair_choice(kind, answer)))
     for votes in by_task.values():
-        if len(votes) < 2:
-            continue
-        counts = Counter(value for _, value in votes)
-        for user_id, value in votes:
-            counts[value] -= 1
-            ranked = counts.most_common(2)
-            counts[value] += 1
-            if ranked[0][1] == 0 or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
-                continue
+        for user_id, agreed in majority_votes(votes):
             result[user_id].compared += 1
-            result[user_id].agreed += ranked[0][0] == value
+            result[user_id].agreed += agreed
     return dict(result)
 
 

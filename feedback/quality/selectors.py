@@ -3,21 +3,14 @@ how annotators do on them, and a codebook version's calibration set. Each is a f
 number of queries, whatever the number of labels."""
 from collections import Counter, defaultdict
 
-from feedback.labelling.models import CodebookVersion, Label, Project, Task, TaskCandidate, TaskKind
-from feedback.quality.models import Adjudication
+from django.db.models import Exists, OuterRef
+
+from feedback.labelling.models import CodebookVersion, Label, Project, Task, TaskCandidate
+from feedback.quality.disputes import DISPUTABLE, majority_share
+from feedback.quality.kept.folding import fold
+from feedback.quality.models import Adjudication, TaskFigures
 from feedback.quality.reliability import answer_matches, pair_choice
 
-DISPUTABLE = (TaskKind.PAIR, TaskKind.RANK, TaskKind.THUMBS)
-
-
-def _contested(kind: str, answer: dict) -> list[tuple]:
-    """What annotators must agree on for a task not to be disputed: a pair's choice, the
-    response ranked first, each response's thumb."""
-    if kind == TaskKind.PAIR:
-        return [("choice", answer.get("choice"))]
-    if kind == TaskKind.RANK:
-        return [("first", (answer.get("order") or [None])[0])]
-    return sorted((position, thumb) for position, thumb in (answer.get("thumbs") or {}).items())
 
 
 def disputed_tasks(rows, limit: int | None = 10) -> list[dict]:
@@ -31,18 +24,10 @@ def disputed_tasks(rows, limit: int | None = 10) -> list[dict]:
             labels[task_id].append((kind, answer, shown))
     disputed = []
     for task_id, given in labels.items():
-        if len(given) < 2:
-            continue
-        votes = defaultdict(Counter)
-        for kind, answer, _ in given:
-            for key, value in _contested(kind, answer):
-                votes[key][value] += 1
-        if all(len(counts) < 2 for counts in votes.values()):
-            continue
-        share = min(counts.most_common(1)[0][1] / sum(counts.values()) for counts in votes.values())
-        kind = given[0][0]
-        disputed.append({"task_id": task_id, "kind": kind, "labels": len(given), "majority_share": round(share, 3),
-                         "given": given})
+        share = majority_share(given[0][0], [answer for _, answer, _ in given])
+        if share is not None:
+            disputed.append({"task_id": task_id, "kind": given[0][0], "labels": len(given), "majority_share": share,
+                             "given": given})
     disputed.sort(key=lambda d: (d["majority_share"], -d["labels"], d["task_id"]))
     disputed = disputed if limit is None else disputed[:limit]
     adjudicated = set(Adjudication.objects.filter(task_id__in=[d["task_id"] for d in disputed])
@@ -53,13 +38,24 @@ def disputed_tasks(rows, limit: int | None = 10) -> list[dict]:
 
 
 def adjudication_queue(project: Project, *, open_only: bool = True, limit: int = 100) -> list[dict]:
-    """Disputed tasks of the project (those without a final answer when `open_only`),
-    each with its prompt's first words and its responses' (see describe_disputes)."""
-    rows = Label.objects.filter(task__project=project, kind__in=DISPUTABLE, task__labels_done__gte=2).values_list(
-        "task_id", "kind", "answer", "display_order")
-    disputed = [d for d in disputed_tasks(rows.iterator(chunk_size=5000), limit=None)
-                if not (open_only and d["adjudicated"])][:limit]
-    return describe_disputes(disputed)
+    """Disputed tasks of the project (those without a final answer when `open_only`), the
+    most split first, each with its labels, its prompt's first words and its responses'
+    (see describe_disputes). Read from the kept disputes (an index), folded first."""
+    fold()
+    disputed = TaskFigures.objects.filter(project=project, majority_share__isnull=False)
+    if open_only:
+        disputed = disputed.exclude(Exists(Adjudication.objects.filter(task_id=OuterRef("task_id"))))
+    ranked = list(disputed.order_by("majority_share", "-labels", "task_id").values_list(
+        "task_id", "kind", "labels", "majority_share")[:limit])
+    ids = [task_id for task_id, *_ in ranked]
+    given = defaultdict(list)
+    for task_id, kind, answer, shown in Label.objects.filter(task_id__in=ids).order_by("id").values_list(
+            "task_id", "kind", "answer", "display_order"):
+        given[task_id].append((kind, answer, shown))
+    adjudicated = set(Adjudication.objects.filter(task_id__in=ids).values_list("task_id", flat=True))
+    return describe_disputes([{"task_id": task_id, "kind": kind, "labels": labels, "majority_share": share,
+                               "given": given[task_id], "adjudicated": task_id in adjudicated}
+                              for task_id, kind, labels, share in ranked])
 
 
 def describe_disputes(disputed: list[dict]) -> list[dict]:

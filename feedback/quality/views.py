@@ -12,7 +12,7 @@ from feedback.bounds import whole_number
 from feedback.labelling.access import project_view
 from feedback.labelling.errors import InvalidAnswer
 from feedback.labelling.filters import FilterError, LabelFilters, parse_label_filters
-from feedback.labelling.models import Membership, Role, Task
+from feedback.labelling.models import Membership, Role, Task, TaskKind
 from feedback.labelling.selectors import active_codebook
 from feedback.quality import dashboard as figures
 from feedback.quality import selectors, services
@@ -23,28 +23,36 @@ from feedback.quality.quiz import quiz_submit
 from feedback.quality.selectors import calibration_candidates, calibration_items, gold_items
 
 
-def _filters(request) -> tuple[LabelFilters, str]:
+def _filters(request) -> tuple[LabelFilters, list[str], str]:
     """The label filters from the query (codebook version, a window of days with both
-    ends included, tiers, split), and what was wrong with them: then none apply."""
+    ends included, tiers, split), the task kinds, and what was wrong with them: then none apply."""
     try:
-        return parse_label_filters(request.GET, until_includes_day=True), ""
+        return parse_label_filters(request.GET, until_includes_day=True), _kinds(request.GET.getlist("kind")), ""
     except FilterError as error:
-        return LabelFilters(), f"{error}. Showing every label instead."
+        return LabelFilters(), [], f"{error}. Showing every label instead."
+
+
+def _kinds(values: list[str]) -> list[str]:
+    kinds = sorted({kind for raw in values for kind in raw.split(",") if kind.strip()})
+    unknown = set(kinds) - set(TaskKind.values)
+    if unknown:
+        raise FilterError(f"kind: unknown {', '.join(sorted(unknown))}; use {', '.join(TaskKind.values)}")
+    return kinds
 
 
 @project_view(min_role=Role.REVIEWER)
 def dashboard(request, project):
-    filters, error = _filters(request)
+    filters, kinds, error = _filters(request)
     if error:
         messages.error(request, error)
-    data = figures.dashboard(project, filters)
+    data = figures.dashboard(project, filters, kinds)
     with_readable_answers(data["disputed"])
     return render(request, "quality/dashboard.html", {
         "project": project, "nav": "quality", "data": data,
         "agreement_chart": agreement_chart(data), "producer_chart": producer_chart(data),
         "filters": filters, "until_shown": filters.until - timedelta(microseconds=1) if filters.until else None,
-        "versions": project.codebooks.values_list("version", flat=True),
-        "is_admin": request.membership.role == Role.ADMIN,
+        "versions": project.codebooks.values_list("version", flat=True), "kinds": TaskKind.choices,
+        "chosen_kinds": kinds, "is_admin": request.membership.role == Role.ADMIN,
     }, status=400 if error else 200)
 
 

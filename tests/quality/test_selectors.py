@@ -4,6 +4,7 @@ import pytest
 from feedback.labelling.models import Label, Task
 from feedback.labelling.services.imports import import_jsonl
 from feedback.quality.presenters import with_readable_answers
+from feedback.quality.kept.folding import fold
 from feedback.quality.selectors import adjudication_queue, calibration_items, gold_items
 from feedback.quality.services import adjudicate, calibration_add, gold_mark
 from tests.support.rows import jsonl_lines
@@ -68,11 +69,14 @@ def test_the_queue_costs_the_same_queries_whatever_its_length(tasks, annotators,
     for task in tasks[:3]:
         for user, answer in zip(annotators, [A, B]):
             make_label(task, user, codebook, answer)
+        fold()
         with CaptureQueriesContext(connection) as queries:
             queue = adjudication_queue(project)
         counts.append(len(queries))
         assert all(item["responses"] and item["prompt"] for item in queue)
-    assert len(queue) == 3 and counts == [4, 4, 4]  # labels, adjudications, prompts, responses
+    # the fold finding nothing new (its savepoint and release, its lock, the changes), then
+    # the disputed tasks, their labels, adjudications, prompts, responses
+    assert len(queue) == 3 and counts == [9, 9, 9]
 
 
 def test_gold_items_count_the_labels_that_match(tasks, annotators, codebook):

@@ -1,0 +1,154 @@
+"""The fold: the tasks whose labels changed since the last fold (TaskChange) have their
+old contribution taken out of their cell and the new one, from all their labels, put in.
+
+It runs every few seconds from the beat (tasks.fold_task_changes) and at the start of
+every page view that reads the kept figures, so a page is exact up to the labels
+committed before it; its work is what changed since the last fold. Folds run one at a
+time (an advisory lock on Postgres; on SQLite every transaction holds the write lock),
+each batch in its own transaction with the changes it folded deleted in it: a change is
+folded exactly once, and one committed while a fold runs waits for the next.
+"""
+from collections import Counter, defaultdict
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from feedback.labelling.models import Label
+from feedback.quality.kept.contributions import cell_key, contribution, dispute_share
+from feedback.quality.kept.loading import labels_by_task, task_infos
+from feedback.quality.kept.sums import add_into
+from feedback.quality.models import ANNOTATOR_COUNTERS, AgreementCell, AnnotatorCell, TaskChange, TaskFigures
+
+FOLD_LOCK = 215_021  # the advisory lock's key: any number no other lock of this database uses
+BATCH = 5000
+KEY_FIELDS = ("kind", "version", "split", "first_day", "last_day")
+
+
+def fold(*, batch: int = BATCH, progress=None) -> int:
+    """Folds every pending change; returns how many there were. `progress(folded)` is
+    called after each batch."""
+    folded = 0
+    while True:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FOLD_LOCK])
+            changes = list(TaskChange.objects.order_by("id").values_list("id", "task_id")[:batch])
+            if not changes:
+                return folded
+            refold({task_id for _, task_id in changes})
+            TaskChange.objects.filter(id__in=[change_id for change_id, _ in changes]).delete()
+        folded += len(changes)
+        if progress:
+            progress(folded)
+
+
+@transaction.atomic
+def rebuild() -> int:
+    """Empties the kept figures and marks every labelled task for the next fold (after a
+    restore, or to check them against a fresh computation); returns how many tasks."""
+    TaskFigures.objects.all().delete()
+    AgreementCell.objects.all().delete()
+    AnnotatorCell.objects.all().delete()
+    TaskChange.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {TaskChange._meta.db_table} (task_id) SELECT DISTINCT task_id FROM "
+                       f"{Label._meta.db_table}")
+        return cursor.rowcount
+
+
+def refold(task_ids: set[int]) -> None:
+    old = {row.task_id: row for row in TaskFigures.objects.filter(task_id__in=task_ids)}
+    tasks, labels = task_infos(task_ids), labels_by_task(task_ids)
+    deltas = CellDeltas()
+    fresh = []
+    for task_id in task_ids:
+        if task_id in old:
+            row = old[task_id]
+            deltas.add(row.project_id, tuple(getattr(row, name) for name in KEY_FIELDS), row.figures, -1)
+        task, rows = tasks.get(task_id), labels.get(task_id)
+        if task and rows:
+            key = cell_key(task, rows)
+            figures = contribution(task, rows)
+            fresh.append(TaskFigures(task_id=task_id, project_id=task.project_id, **dict(zip(KEY_FIELDS, key)),
+                                     labels=len(rows), majority_share=dispute_share(task, rows), figures=figures))
+            deltas.add(task.project_id, key, figures, 1)
+    TaskFigures.objects.filter(task_id__in=list(old)).delete()
+    TaskFigures.objects.bulk_create(fresh, batch_size=1000)
+    deltas.apply()
+
+
+class CellDeltas:
+    """What a batch adds to and takes from each cell, applied in a few queries."""
+
+    def __init__(self):
+        self.cells = defaultdict(lambda: [0, {}])  # (project, key) → [tasks, figures]
+        self.annotators = defaultdict(Counter)  # (project, annotator, key) → counters
+
+    def add(self, project_id: int, key: tuple, figures: dict, sign: int) -> None:
+        cell = self.cells[(project_id, key)]
+        cell[0] += sign
+        add_into(cell[1], {name: value for name, value in figures.items() if name != "annotators"}, sign)
+        for user, counters in figures.get("annotators", {}).items():
+            counts = self.annotators[(project_id, int(user), key)]
+            for name, value in counters.items():
+                counts[name] += sign * value
+
+    def apply(self) -> None:
+        self._apply_cells()
+        self._apply_annotators()
+
+    def _apply_cells(self) -> None:
+        existing = {(cell.project_id, _key(cell)): cell for cell in _touched(AgreementCell, self.cells)}
+        changed, created, emptied = [], [], []
+        for (project_id, key), (tasks, figures) in self.cells.items():
+            cell = existing.get((project_id, key))
+            if cell is None:
+                if tasks:
+                    created.append(AgreementCell(project_id=project_id, **dict(zip(KEY_FIELDS, key)), tasks=tasks,
+                                                 figures=figures))
+                continue
+            cell.tasks += tasks
+            cell.figures = add_into(cell.figures, figures)
+            (changed if cell.tasks else emptied).append(cell)
+        AgreementCell.objects.filter(pk__in=[cell.pk for cell in emptied]).delete()
+        AgreementCell.objects.bulk_update(changed, ["tasks", "figures"], batch_size=500)
+        AgreementCell.objects.bulk_create(created, batch_size=500)
+
+    def _apply_annotators(self) -> None:
+        existing = {(cell.project_id, cell.annotator_id, _key(cell)): cell
+                    for cell in _touched(AnnotatorCell, {(p, k) for p, _, k in self.annotators})}
+        changed, created, emptied = [], [], []
+        for (project_id, user, key), counts in self.annotators.items():
+            cell = existing.get((project_id, user, key))
+            if cell is None:
+                cell = AnnotatorCell(project_id=project_id, annotator_id=user, **dict(zip(KEY_FIELDS, key)))
+            for name in ANNOTATOR_COUNTERS:
+                setattr(cell, name, getattr(cell, name) + counts[name])
+            if cell.pk is None:
+                if cell.labels:
+                    created.append(cell)
+            else:
+                (changed if cell.labels else emptied).append(cell)
+        AnnotatorCell.objects.filter(pk__in=[cell.pk for cell in emptied]).delete()
+        AnnotatorCell.objects.bulk_update(changed, list(ANNOTATOR_COUNTERS), batch_size=500)
+        AnnotatorCell.objects.bulk_create([cell for cell in created if cell.labels], batch_size=500)
+
+
+def _key(cell) -> tuple:
+    return tuple(getattr(cell, name) for name in KEY_FIELDS)
+
+
+def _touched(model, keys) -> list:
+    """The rows of `model` that may hold any of the (project, key) cells: those of the
+    same projects within the keys' days (one query, whatever the number of keys)."""
+    if not keys:
+        return []
+    by_project = defaultdict(list)
+    for project_id, key in keys:
+        by_project[project_id].append(key)
+    query = Q()
+    for project_id, project_keys in by_project.items():
+        query |= Q(project_id=project_id, first_day__gte=min(k[3] for k in project_keys),
+                   last_day__lte=max(k[4] for k in project_keys))
+    return list(model.objects.filter(query))
