@@ -53,7 +53,7 @@ COLUMNS = ("task_id", "kind", "answer", "annotator_id", "annotator__username", "
 
 @dataclass
 class UserTally:
-    seconds: list = field(default_factory=list)
+    times_ms: list = field(default_factory=list)
     thumbs: list = field(default_factory=lambda: [0, 0])  # [up, given]
     first_shown: list = field(default_factory=lambda: [0, 0])  # [pairs won by the response shown first, pairs]
 
@@ -83,7 +83,7 @@ def _tally(rows, producers: dict[int, dict[int, str]]) -> Tallies:
         if calibration_for:
             tallies.calibration[calibration_for].append(item)
         stats = tallies.per_user[user_id]
-        stats.seconds.append(spent / 1000)
+        stats.times_ms.append(spent)
         if kind == "thumbs":
             thumbs = (answer.get("thumbs") or {}).values()
             up = sum(thumb == "up" for thumb in thumbs)
@@ -106,7 +106,7 @@ def _annotator_rows(project: Project, labels, rows, tallies: Tallies, bounds: Qu
     annotators = []
     for user_id, stats in tallies.per_user.items():
         row = AnnotatorRow(user_id=user_id, username=names[user_id], tier=members.get(user_id, ""),
-                           labels=len(stats.seconds), median_seconds=round(median(stats.seconds), 1),
+                           labels=len(stats.times_ms), median_seconds=round(median(stats.times_ms) / 1000, 1),
                            thumbs_up_share=share_of(stats.thumbs), first_shown_wins=share_of(stats.first_shown))
         rel = reliability.get(user_id)
         if rel:

@@ -30,9 +30,7 @@ def fold(*, batch: int = BATCH, progress=None) -> int:
     folded = 0
     while True:
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FOLD_LOCK])
+            _one_fold_at_a_time()
             changes = list(TaskChange.objects.order_by("id").values_list("id", "task_id")[:batch])
             if not changes:
                 return folded
@@ -47,6 +45,7 @@ def fold(*, batch: int = BATCH, progress=None) -> int:
 def rebuild() -> int:
     """Empties the kept figures and marks every labelled task for the next fold (after a
     restore, or to check them against a fresh computation); returns how many tasks."""
+    _one_fold_at_a_time()
     TaskFigures.objects.all().delete()
     AgreementCell.objects.all().delete()
     AnnotatorCell.objects.all().delete()
@@ -55,6 +54,13 @@ def rebuild() -> int:
         cursor.execute(f"INSERT INTO {TaskChange._meta.db_table} (task_id) SELECT DISTINCT task_id FROM "
                        f"{Label._meta.db_table}")
         return cursor.rowcount
+
+
+def _one_fold_at_a_time() -> None:
+    """Held until the transaction ends (SQLite's transactions already hold its write lock)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FOLD_LOCK])
 
 
 def refold(task_ids: set[int]) -> None:

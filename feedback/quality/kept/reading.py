@@ -5,8 +5,8 @@ first, so the figures count every label committed before the read.
 What is read, whatever the number of labels: the project's cells (one row per kind,
 split, version and pair of days), the annotators' sums (one GROUP BY over their cells),
 the most disputed tasks (an index), and the cut tasks' labels. The one figure read from
-the labels themselves is each annotator's median time (one window query in the
-database): a median is no sum.
+the labels themselves is each annotator's median time, as one aggregate in the database
+(a median is no sum: keeping it exact for any filter would keep every time).
 """
 import json
 from collections import defaultdict
@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from statistics import median
 
 import numpy as np
-from django.db.models import Count, F, Sum, Window
+from django.db import connection
+from django.db.models import Aggregate, Count, F, FloatField, Sum, Window
 from django.db.models.functions import RowNumber
 
 from feedback.labelling.models import Project
@@ -165,16 +166,27 @@ def _rounded(value: float) -> float | None:
     return None if value != value else round(value, 3)
 
 
+class MedianMs(Aggregate):
+    """Postgres' percentile_cont: the middle value, or the mean of the two middle ones."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
 def median_seconds(labels) -> dict[int, float]:
-    """annotator id → median time per label in seconds, over the `labels` queryset: the
-    middle one or two times of each annotator, found by the database."""
+    """annotator id → median time per label in seconds over the `labels` queryset, found
+    by the database: the median of the whole milliseconds, then in seconds, as the
+    from-labels path computes it (dashboard._annotator_rows)."""
+    if connection.vendor == "postgresql":
+        return {user_id: ms / 1000 for user_id, ms in
+                labels.order_by().values("annotator_id").annotate(ms=MedianMs("time_spent_ms")).values_list(
+                    "annotator_id", "ms")}
     ranked = labels.annotate(
         place=Window(RowNumber(), partition_by=[F("annotator_id")], order_by=[F("time_spent_ms").asc(), F("id").asc()]),
         count=Window(Count("id"), partition_by=[F("annotator_id")]),
     ).values_list("annotator_id", "time_spent_ms", "place", "count")
     middles = defaultdict(list)
     for user_id, spent, place, count in ranked.filter(place__gte=(F("count") + 1) / 2, place__lte=(F("count") + 2) / 2):
-        middles[user_id].append(spent / 1000)
-    return {user_id: median(times) for user_id, times in middles.items()}
-
-
+        middles[user_id].append(spent)
+    return {user_id: median(times) / 1000 for user_id, times in middles.items()}
