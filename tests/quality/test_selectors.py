@@ -74,9 +74,10 @@ def test_the_queue_costs_the_same_queries_whatever_its_length(tasks, annotators,
             queue = adjudication_queue(project)
         counts.append(len(queries))
         assert all(item["responses"] and item["prompt"] for item in queue)
-    # the fold finding nothing new (its savepoint and release, its lock, the changes), then
-    # the disputed tasks, their labels, adjudications, prompts, responses
-    assert len(queue) == 3 and counts == [9, 9, 9]
+    # the fold finding nothing new (its savepoint and release, its lock on Postgres, the
+    # changes), then the disputed tasks, their labels, adjudications, prompts, responses
+    fold_reads = 4 if connection.vendor == "postgresql" else 3
+    assert len(queue) == 3 and counts == [fold_reads + 5] * 3
 
 
 def test_gold_items_count_the_labels_that_match(tasks, annotators, codebook):
