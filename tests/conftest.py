@@ -112,6 +112,20 @@ def live_worker(postgres, redis_broker, tmp_path, settings):
         app.conf.broker_url = settings.CELERY_BROKER_URL
 
 
+@pytest.fixture
+def celery_eager():
+    """Tasks sent with .delay() run at once, in the test's process (Celery's eager mode,
+    what CELERY_TASK_ALWAYS_EAGER turns on)."""
+    from feedback.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = before
+
+
 # Models for the training, export and loop tests (no Django in these fixtures).
 
 

@@ -1,8 +1,10 @@
-"""Admin for the loop: training settings per project are edited here; runs and adapters
-are read-only records (act on them from the training pages, which keep the audit trail)."""
+"""Admin for the loop: training settings per project are edited here; runs, adapters and
+leaderboard fits are read-only records (act on them from the training pages, which keep the audit trail)."""
 from django.contrib import admin
 
-from feedback.loop.models import AdapterEvent, AdapterVersion, GenerationRound, TrainingRun, TrainingSettings
+from feedback.loop.models import (
+    AdapterEvent, AdapterVersion, GenerationRound, LeaderboardFit, TrainingRun, TrainingSettings,
+)
 
 
 @admin.register(TrainingSettings)
@@ -44,3 +46,8 @@ class AdapterVersionAdmin(ReadOnlyAdmin):
 class GenerationRoundAdmin(ReadOnlyAdmin):
     list_display = ("pk", "project", "adapter", "status", "done", "total", "created_at")
     list_filter = ("status", "project")
+
+
+@admin.register(LeaderboardFit)
+class LeaderboardFitAdmin(ReadOnlyAdmin):
+    list_display = ("project", "computed_at", "comparison_count", "bootstrap", "refit_queued_at")

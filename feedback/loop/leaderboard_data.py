@@ -1,71 +1,85 @@
-"""Comparisons between producers (base model, adapter versions, imported models) read
-from a project's labels, for the leaderboard."""
-from dataclasses import dataclass, field
-from itertools import combinations
+"""The leaderboard as pages and the API show it: exact live counts per producer (base
+model, adapter versions, imported models) from the project's tallies, beside the
+Bradley–Terry ratings of the stored fit, which say when and on what they were computed."""
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
 
-from feedback.labelling.models import Label, Project, TaskKind
-from feedback.loop.leaderboard import bradley_terry
-from feedback.quality.producers import BASE, ThumbsByProducer, producers_by_task
-
-
-@dataclass
-class Comparisons:
-    first: list = field(default_factory=list)
-    second: list = field(default_factory=list)
-    score: list = field(default_factory=list)
-    thumbs: ThumbsByProducer = field(default_factory=ThumbsByProducer)
-
-    def add(self, a: str, b: str, score: float):
-        self.first.append(a), self.second.append(b), self.score.append(score)
+from feedback.labelling.models import Project
+from feedback.loop.models import LeaderboardFit
+from feedback.quality.producer_tallies import producer_comparisons, producer_thumbs
 
 
-def comparisons_for(project: Project) -> Comparisons:
-    """Pair labels between different producers (ties count half; both-bad is skipped),
-    the pairs rankings imply, and thumbs per producer."""
-    producers = producers_by_task(project)
-    found = Comparisons()
-    labels = Label.objects.filter(task__project=project).values_list("task_id", "kind", "answer")
-    for task_id, kind, answer in labels.iterator(chunk_size=5000):
-        by_position = producers.get(task_id, {})
-        if kind == TaskKind.PAIR:
-            a, b, choice = by_position.get(0), by_position.get(1), answer.get("choice")
-            if a and b and a != b and choice in ("A", "B", "tie"):
-                found.add(a, b, {"A": 1.0, "B": 0.0, "tie": 0.5}[choice])
-        elif kind == TaskKind.RANK:
-            order = answer.get("order") or []
-            for better, worse in combinations(order, 2):  # earlier in the order is better
-                a, b = by_position.get(better), by_position.get(worse)
-                if a and b and a != b:
-                    found.add(a, b, 1.0)
-        else:
-            found.thumbs.add(answer, by_position)
-    return found
+def grouped(comparisons: Counter) -> list[list]:
+    """(first, second, score) → count as the sorted [first, second, score, count] rows a
+    fit stores: two tallies are the same comparisons exactly when these are equal."""
+    return [[a, b, float(s), int(c)] for (a, b, s), c in sorted(comparisons.items()) if c > 0]
 
 
-def leaderboard(project: Project, *, bootstrap: int = 200) -> list[dict]:
-    """One row per producer seen in comparisons or thumbs, best rating first."""
-    found = comparisons_for(project)
-    names = sorted(set(found.first) | set(found.second) | set(found.thumbs))
-    index = {name: i for i, name in enumerate(names)}
+def stored_fit(project: Project) -> LeaderboardFit | None:
+    """The project's fit, once one has been computed (a row may wait for its first)."""
+    return LeaderboardFit.objects.filter(project=project, computed_at__isnull=False).first()
+
+
+def fit_is_behind(fit: LeaderboardFit | None, groups: list[list]) -> bool:
+    """Whether the comparisons `groups` are not exactly the ones `fit` was fitted on; no
+    fit is behind as soon as there is a comparison."""
+    return groups != (fit.comparisons if fit is not None else [])
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    rows: list[dict]
+    comparison_count: int  # comparisons in the labels now
+    computed_at: datetime | None  # when the stored ratings were fitted; None: never
+    fitted_count: int  # comparisons the stored ratings were fitted on
+    bootstrap: int  # refits behind the stored intervals
+    stale: bool  # the labels' comparisons are not the ones the ratings were fitted on
+    refit_queued: bool
+
+    @property
+    def new_comparisons(self) -> int:
+        return self.comparison_count - self.fitted_count
+
+
+def leaderboard(project: Project) -> Leaderboard:
+    """One row per producer seen in comparisons or thumbs, best stored rating first."""
+    comparisons, thumbs = producer_comparisons(project), producer_thumbs(project)
+    fit = LeaderboardFit.objects.filter(project=project).first()
+    fitted = fit if fit is not None and fit.computed_at is not None else None
+    groups = grouped(comparisons)
+    return Leaderboard(
+        rows=leaderboard_rows(comparisons, thumbs, fitted.ratings if fitted else {}),
+        comparison_count=sum(count for *_, count in groups),
+        computed_at=fitted.computed_at if fitted else None,
+        fitted_count=fitted.comparison_count if fitted else 0,
+        bootstrap=fitted.bootstrap if fitted else 0,
+        stale=fit_is_behind(fitted, groups),
+        refit_queued=fit is not None and fit.refit_queued_at is not None,
+    )
+
+
+def leaderboard_rows(comparisons: Counter, thumbs: dict[str, tuple[int, int]], ratings: dict) -> list[dict]:
+    """Rows from (first, second, score) → count, producer → (thumbs up, given) and the
+    stored ratings (producer → rating, ci_low, ci_high)."""
+    comparisons = {key: count for key, count in comparisons.items() if count > 0}
+    names = sorted({a for a, _, _ in comparisons} | {b for _, b, _ in comparisons} | set(thumbs))
     rows = {name: {"version": name, "comparisons": 0, "wins": 0, "losses": 0, "ties": 0, "rating": None,
                    "ci_low": None, "ci_high": None, "win_rate": None, "thumbs_up_share": None, "thumbs": 0}
             for name in names}
-    for a, b, score in zip(found.first, found.second, found.score):
+    for (a, b, score), count in comparisons.items():
         for me, my_score in ((a, score), (b, 1.0 - score)):
             row = rows[me]
-            row["comparisons"] += 1
-            row["wins" if my_score == 1 else "losses" if my_score == 0 else "ties"] += 1
-    if found.first:
-        fit = bradley_terry([index[a] for a in found.first], [index[b] for b in found.second], found.score, len(names),
-                            anchor=index.get(BASE), bootstrap=bootstrap)
-        for name, i in index.items():
-            if rows[name]["comparisons"]:
-                rows[name].update(rating=round(float(fit["rating"][i]), 1), ci_low=round(float(fit["ci_low"][i]), 1),
-                                  ci_high=round(float(fit["ci_high"][i]), 1))
+            row["comparisons"] += count
+            row["wins" if my_score == 1 else "losses" if my_score == 0 else "ties"] += count
+    for name, fitted in ratings.items():
+        if name in rows:
+            rows[name].update({key: None if fitted[key] is None else round(fitted[key], 1)
+                               for key in ("rating", "ci_low", "ci_high")})
     for row in rows.values():
         if row["comparisons"]:
             row["win_rate"] = round((row["wins"] + 0.5 * row["ties"]) / row["comparisons"], 4)
-        up, total = found.thumbs.get(row["version"], (0, 0))
+        up, total = thumbs.get(row["version"], (0, 0))
         if total:
             row["thumbs_up_share"], row["thumbs"] = round(up / total, 4), total
     return sorted(rows.values(), key=lambda r: (r["rating"] is None, -(r["rating"] or 0), r["version"]))

@@ -265,3 +265,26 @@ class GenerationRound(models.Model):
         if self.phase == "loading":
             return "starting: loading the model"
         return "starting: picking prompts and launching the generator"
+
+
+class LeaderboardFit(models.Model):
+    """The leaderboard's stored Bradley–Terry fit: a job computes it after new labels or a
+    promotion, pages read it. It keeps the grouped comparisons it was fitted on, so a
+    page knows exactly whether the labels have moved on since."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="leaderboard_fit")
+    computed_at = models.DateTimeField(null=True, blank=True, help_text="None until the first fit is stored.")
+    comparisons = models.JSONField(
+        default=list, blank=True, help_text="[first, second, score, count] per group, sorted: what was fitted."
+    )
+    comparison_count = models.PositiveBigIntegerField(default=0)
+    ratings = models.JSONField(default=dict, blank=True,
+                               help_text="Producer → rating, ci_low, ci_high (Elo scale, the base model at 1000).")
+    bootstrap = models.PositiveIntegerField(default=0, help_text="Bootstrap refits behind the intervals.")
+    seed = models.PositiveIntegerField(default=0)
+    refit_queued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a refit was last enqueued and not yet stored: one at a time."
+    )
+
+    def __str__(self):
+        return f"leaderboard fit of {self.project}"

@@ -35,6 +35,22 @@ def scheduled_retraining() -> dict:
     return retraining_check()
 
 
+@shared_task(name="feedback.loop.tasks.refit_leaderboard")
+def refit_leaderboard(project_id: int) -> int | None:
+    from feedback.labelling.models import Project
+    from feedback.loop.services.leaderboard_fits import leaderboard_refit
+
+    project = Project.objects.filter(pk=project_id).first()
+    return leaderboard_refit(project=project).comparison_count if project else None
+
+
+@shared_task(name="feedback.loop.tasks.refit_stale_leaderboards")
+def refit_stale_leaderboards() -> dict:
+    from feedback.loop.services.leaderboard_fits import stale_leaderboards_refit
+
+    return stale_leaderboards_refit()
+
+
 @celeryd_after_setup.connect
 def fail_jobs_orphaned_by_a_restart(sender, instance, **kwargs):
     """A training worker that starts owns no run or round yet: any still marked running

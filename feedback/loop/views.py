@@ -10,7 +10,6 @@ from feedback.charts.intervals import Interval, lower_bound_chart
 from feedback.charts.svg import bar_chart
 from feedback.labelling.access import project_view
 from feedback.labelling.models import Role
-from feedback.loop.leaderboard_data import leaderboard as leaderboard_rows
 from feedback.loop.models import AdapterRole, AdapterStatus, AdapterVersion, GenerationRound, RunStatus, TrainingRun
 from feedback.loop.presenters import run_charts
 from feedback.loop.selectors import (
@@ -20,6 +19,7 @@ from feedback.loop.selectors import (
 from feedback.loop.services import adapters as adapter_services
 from feedback.loop.services import rounds as round_services
 from feedback.loop.services import training_requests
+from feedback.loop.services.leaderboard_fits import leaderboard_read
 from feedback.loop.services.gate import GateRule, gate_evidence
 
 POLL_SECONDS = 2
@@ -198,7 +198,8 @@ def round_request(request, project):
 
 @project_view(min_role=Role.REVIEWER)
 def leaderboard(request, project):
-    rows = leaderboard_rows(project)
-    chart = bar_chart([(row["version"], row["win_rate"]) for row in rows if row["win_rate"] is not None],
+    board = leaderboard_read(project=project)
+    chart = bar_chart([(row["version"], row["win_rate"]) for row in board.rows if row["win_rate"] is not None],
                       title="Share of comparisons won (ties count half)", maximum=1.0)
-    return render(request, "loop/leaderboard.html", {"project": project, "nav": "leaderboard", "rows": rows, "chart": chart})
+    return render(request, "loop/leaderboard.html", {"project": project, "nav": "leaderboard", "board": board,
+                                                     "rows": board.rows, "chart": chart})

@@ -33,3 +33,10 @@ def seed_leaderboard_project(project, annotators, codebook):
     make_label(tasks["r"], alice, codebook, {"order": [2, 0, 1]})  # other > v1 > base, other > base
     make_label(tasks["t"], alice, codebook, {"thumbs": {"0": "up", "1": "down"}})
     make_label(tasks["t"], bob, codebook, {"thumbs": {"0": "up", "1": "up"}})
+
+
+def rank_again(project, annotator, codebook):
+    """One more ranking on the seeded project's rank task (v1 > base > other): three new
+    comparisons."""
+    task = Task.objects.get(project=project, prompt__external_id="r")
+    return make_label(task, annotator, codebook, {"order": [0, 1, 2]})

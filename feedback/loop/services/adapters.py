@@ -1,5 +1,6 @@
 """Adapter versions: registering a finished run's adapter, promotion (by the gate,
-gate.py, or by hand) and rollback, each leaving an audit event."""
+gate.py, or by hand) and rollback, each leaving an audit event and asking for a
+leaderboard refit."""
 import hashlib
 
 from django.db import transaction
@@ -9,6 +10,7 @@ from django.utils import timezone
 from feedback import artifacts
 from feedback.loop.models import AdapterEvent, AdapterStatus, AdapterVersion, TrainingRun, role_for_algorithm
 from feedback.loop.selectors import promoted_adapter, rollback_target
+from feedback.loop.services.leaderboard_fits import leaderboard_refit_request
 
 WEIGHTS = "adapter_model.safetensors"
 
@@ -63,6 +65,7 @@ def adapter_promote(*, adapter: AdapterVersion, actor=None, note: str = "") -> A
         AdapterVersion.objects.filter(pk=adapter.pk).update(status=AdapterStatus.PROMOTED, promoted_at=timezone.now())
         AdapterEvent.objects.create(adapter=adapter, action=AdapterEvent.Action.PROMOTED, actor=actor,
                                     note=note or "promoted by hand")
+        leaderboard_refit_request(project=adapter.project)
     adapter.refresh_from_db()
     return adapter
 
@@ -80,6 +83,7 @@ def adapter_rollback(*, project, role: str, actor, note: str = "") -> AdapterVer
         AdapterVersion.objects.filter(pk=current.pk).update(status=AdapterStatus.RETIRED)
         AdapterEvent.objects.create(adapter=current, action=AdapterEvent.Action.ROLLED_BACK, actor=actor,
                                     note=note or (f"rolled back to {previous.label}" if previous else "rolled back to the base model"))
+        leaderboard_refit_request(project=project)
         if previous is None:
             return None
         return adapter_promote(adapter=previous, actor=actor, note=note or f"restored by rolling back {current.label}")
