@@ -14,7 +14,7 @@ from feedback.loop.services.leaderboard_fits import (
     leaderboard_read, leaderboard_refit, leaderboard_refit_request, stale_leaderboards_refit,
 )
 from feedback.loop.tasks import refit_leaderboard
-from feedback.quality.producer_tallies import label_comparisons
+from feedback.quality.comparisons import label_comparisons
 from feedback.quality.producers import BASE, producers_by_task
 from tests.support.leaderboard import rank_again, seed_leaderboard_project
 
