@@ -411,6 +411,10 @@ class Label(models.Model):
             # walked from a page's edge: one annotator's, and everyone's.
             models.Index(fields=["annotator", "created_at", "id"], name="label_annotator_idx"),
             models.Index(fields=["created_at", "id"], name="label_recent_idx"),
+            # The API's ?kind= in its id order, and the labels of a kind since a snapshot's
+            # last (loop.selectors.new_preference_count): a kind nobody labels is no walk
+            # through every label.
+            models.Index(fields=["kind", "id"], name="label_kind_idx"),
         ]
 
     def __str__(self):
