@@ -7,6 +7,9 @@ before it walked and a page count every label counted; the pager says "older" an
 from dataclasses import dataclass
 
 from django.db.models import F, QuerySet
+# Django's tuple lookups (those of composite primary keys): "(created_at, id) < (…)", a row
+# comparison Postgres takes as the index condition; "a < x OR (a = x AND b < y)" it takes
+# only as a filter, and walked every newer label to reach a page.
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 
 ORDER = ("created_at", "id")
