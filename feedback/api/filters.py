@@ -13,6 +13,7 @@ from rest_framework.exceptions import ValidationError
 from feedback.bounds import INT_MAX
 from feedback.labelling.filters import FilterError, parse_ints, parse_when
 from feedback.labelling.models import Label, Prompt, Split, Task, TaskKind
+from feedback.labelling.selectors import labels_by_annotator, labels_of_codebook_versions
 
 
 class FilterBackend(DjangoFilterBackend):
@@ -99,9 +100,8 @@ def _kind_filter() -> filters.ChoiceFilter:
 
 
 class LabelFilterSet(filters.FilterSet):
-    codebook_version = WholeNumbersFilter(field_name="codebook__version", parameter="codebook_version", maximum=INT_MAX)
-    annotator = filters.CharFilter(field_name="annotator__username", strip=False,
-                                   help_text="username (reviewers and admins)")
+    codebook_version = WholeNumbersFilter(parameter="codebook_version", maximum=INT_MAX, method="by_codebook_versions")
+    annotator = filters.CharFilter(method="by_annotator", strip=False, help_text="username (reviewers and admins)")
     kind = _kind_filter()
     since = WhenFilter(field_name="created_at", parameter="since", description="date or ISO datetime, inclusive")
     until = WhenFilter(field_name="created_at", parameter="until", description="date or ISO datetime, exclusive")
@@ -109,6 +109,13 @@ class LabelFilterSet(filters.FilterSet):
     class Meta:
         model = Label
         fields = []
+
+    # Both by id, not a join on the name or version (labelling.selectors says why).
+    def by_annotator(self, labels, name, username):
+        return labels_by_annotator(labels, username)
+
+    def by_codebook_versions(self, labels, name, versions):
+        return labels_of_codebook_versions(labels, versions)
 
 
 @extend_schema_field(OpenApiTypes.BOOL)

@@ -298,7 +298,10 @@ class Task(models.Model):
                 fields=["project", "-labels_done", "id"],
                 condition=Q(is_active=True, is_gold=False, calibration_for__isnull=True),
                 name="task_pool_idx",
-            )
+            ),
+            # The gold page's tasks, without a scan of every task; partial, so a label on
+            # any other task writes nothing to it.
+            models.Index(fields=["project", "id"], condition=Q(is_gold=True), name="task_gold_idx"),
         ]
 
     def __str__(self):
@@ -404,7 +407,14 @@ class Label(models.Model):
         ordering = ["id"]
         indexes = [
             models.Index(fields=["task", "id"], name="label_task_idx"),
-            models.Index(fields=["annotator", "created_at"], name="label_annotator_idx"),
+            # The label lists' order, newest first (created_at, then id: labels.label_list),
+            # walked from a page's edge: one annotator's, and everyone's.
+            models.Index(fields=["annotator", "created_at", "id"], name="label_annotator_idx"),
+            models.Index(fields=["created_at", "id"], name="label_recent_idx"),
+            # The API's ?kind= in its id order, and the labels of a kind since a snapshot's
+            # last (loop.selectors.new_preference_count): a kind nobody labels is no walk
+            # through every label.
+            models.Index(fields=["kind", "id"], name="label_kind_idx"),
         ]
 
     def __str__(self):

@@ -4,6 +4,7 @@ from typing import NamedTuple
 
 import markdown
 import nh3
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -206,3 +207,21 @@ def labels_visible_to(user, project: Project) -> QuerySet[Label]:
     if membership.can_review:
         return labels
     return labels.filter(annotator=user)
+
+
+def labels_by_annotator(labels: QuerySet[Label], username: str) -> QuerySet[Label]:
+    """`labels` of the annotator named `username` (none when there is no such user). By
+    their id, not a join on the name: Postgres then plans with that annotator's own share
+    of the labels, and reads label_annotator_idx for one with few; through the join it
+    assumed an average one's and walked every label for an annotator with none."""
+    annotator = get_user_model().objects.filter(username=username).values_list("pk", flat=True).first()
+    return labels.none() if annotator is None else labels.filter(annotator_id=annotator)
+
+
+def labels_of_codebook_versions(labels: QuerySet[Label], versions: list[int]) -> QuerySet[Label]:
+    """`labels` given under one of the codebook `versions` (a label's codebook is its own
+    project's). By the codebooks' ids, not a join on the version, for the reason above:
+    through the join Postgres walked every label for a version nobody labelled under."""
+    codebooks = list(CodebookVersion.objects.filter(version__in=versions).values_list("pk", flat=True))
+    return labels.filter(codebook_id__in=codebooks) if codebooks else labels.none()
+

@@ -137,3 +137,22 @@ def test_schema_and_docs_are_served(client, make_user):
     assert "swagger" in docs.lower()
     # Swagger UI comes from our own static files (the sidecar package), never a CDN.
     assert "/static/drf_spectacular_sidecar/" in docs and "jsdelivr" not in docs and "unpkg" not in docs
+
+
+def test_labels_page_by_cursor_in_id_order(api_as, labelled, reviewer, project):
+    """The label list follows `next` links (?limit= a page), in id order, without a
+    count or an offset; limit is bounded like every list's."""
+    api = api_as(reviewer)
+    url = f"/api/v1/projects/{project.slug}/labels/"
+    first = api.get(url, {"limit": 2}).json()
+    assert set(first) == {"next", "previous", "results"} and first["previous"] is None
+    second = api.get(first["next"]).json()
+    ids = [row["id"] for row in first["results"] + second["results"]]
+    assert ids == sorted(label.pk for label in labelled.values()) and second["next"] is None
+    assert [row["id"] for row in api.get(second["previous"]).json()["results"]] == ids[:2]
+    assert len(api.get(url, {"limit": 100000}).json()["results"]) == 3
+    from feedback.api.pagination import LabelCursorPagination
+
+    assert LabelCursorPagination.max_page_size == 500
+    assert api.get(url, {"cursor": "not-a-cursor"}).status_code == 404
+    assert api.get(url, {"annotator": "nobody"}).json()["results"] == []

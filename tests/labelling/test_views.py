@@ -1,5 +1,6 @@
 """The annotator pages through Django's test client, with and without htmx."""
 import io
+import re
 import uuid
 
 import pytest
@@ -295,3 +296,30 @@ def test_labels_read_as_the_annotator_saw_them(client, annotators, reviewer, pro
     assert "Response 1 (clearly better)" in page and "3 &gt; 1 &gt; 2" in page  # the task's own numbering
     detail = client.get(reverse("labelling:label_detail", args=[project.slug, picked.pk])).content.decode()
     assert "Response 2, clearly better" in detail and "Response 1 (clearly better)" in detail and "in the task: Response 1 (A)" in detail
+
+
+def test_label_list_pages_from_a_label_newest_first(client, annotators, reviewer, project, codebook, tasks_of):
+    """Fifty a page, newest first; "Older" starts the next page after the page's last
+    label, "Newer" goes back, and the annotator filter stays on both."""
+    from tests.support.labels import make_label
+
+    labels = [make_label(task, user, codebook, {"choice": "A"}) for task in tasks_of("pair", 18) for user in annotators]
+    newest = [label.pk for label in sorted(labels, key=lambda label: (label.created_at, label.pk), reverse=True)]
+    url = reverse("labelling:labels", args=[project.slug])
+
+    def rows(query=None) -> tuple[list[int], str]:
+        page = client.get(url, query or {}).content.decode()
+        return [int(pk) for pk in re.findall(rf'href="/p/{project.slug}/labels/(\d+)/"', page)], page
+
+    client.force_login(reviewer)
+    first, page = rows()
+    assert first == newest[:50] and "Newer" not in page and f'href="?before={newest[49]}&annotator="' in page
+    older, page = rows({"before": newest[49]})
+    assert older == newest[50:] and "Older →" not in page
+    assert f'href="?after={newest[50]}&annotator="' in page and "Newest" in page
+    assert rows({"after": newest[50]})[0] == first
+    bobs, page = rows({"annotator": "bob", "before": newest[0]})
+    bob = annotators[1]
+    assert bobs == [pk for pk in newest[1:] if Label.objects.get(pk=pk).annotator_id == bob.pk]
+    assert rows({"annotator": "nobody"})[0] == []
+    assert rows({"before": "x²", "after": "-1"})[0] == first

@@ -1,16 +1,18 @@
-"""Label history: annotators see their own labels, reviewers all of the project's. Each
-label reads as its annotator saw it (the responses numbered as shown), with the stored,
-canonical form beside it for reviewers."""
+"""Label history: annotators see their own labels, reviewers all of the project's, newest
+first, a page at a time from a label (keyset.newest_first: no page numbers, no count).
+Each label reads as its annotator saw it (the responses numbered as shown), with the
+stored, canonical form beside it for reviewers."""
 import json
 
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 
+from feedback.bounds import whole_number
 from feedback.labelling.access import project_view
 from feedback.labelling.as_seen import answer_as_seen
+from feedback.labelling.keyset import newest_first
 from feedback.labelling.models import TaskCandidate
-from feedback.labelling.selectors import labels_visible_to
+from feedback.labelling.selectors import labels_by_annotator, labels_visible_to
 
 PAGE_SIZE = 50
 
@@ -24,14 +26,14 @@ def label_list(request, project):
     # The candidates' texts of a page of labels: two queries, whatever the page holds.
     texts = Prefetch("task__task_candidates",
                      queryset=TaskCandidate.objects.select_related("candidate").only("task_id", "position", "candidate__text"))
-    labels = labels_visible_to(request.user, project).select_related(
-        "annotator", "codebook", "task", "task__prompt"
-    ).prefetch_related(texts).order_by("-created_at", "-id")
+    visible = labels_visible_to(request.user, project)
+    labels = visible.select_related("annotator", "codebook", "task", "task__prompt").prefetch_related(texts)
     annotator = request.GET.get("annotator", "")
     if annotator and request.membership.can_review:
-        labels = labels.filter(annotator__username=annotator)
-    page = Paginator(labels, PAGE_SIZE).get_page(request.GET.get("page"))
-    for label in page:
+        labels = labels_by_annotator(labels, annotator)
+    page = newest_first(labels, visible=visible, size=PAGE_SIZE,
+                        before=whole_number(request.GET.get("before", "")), after=whole_number(request.GET.get("after", "")))
+    for label in page.labels:
         label.seen = answer_as_seen(label.kind, label.answer, label.display_order, _texts(label.task))
     return render(
         request,
