@@ -123,3 +123,21 @@ def test_a_rank_final_answer_is_given_in_response_numbers(client, project, tasks
     assert 'value="3,1,2"' in page and "Current: <span class=\"mono\">3 &gt; 1 &gt; 2</span>" in page
     assert client.post(adjudicate, {"order": "0,1,2"}).status_code == 400  # there is no Response 0
     assert Adjudication.objects.get(task=task).answer == {"order": [2, 0, 1]}
+
+
+def test_dashboard_kind_filter_keeps_that_kind_and_says_what_it_did_not_know(client, project, annotators, codebook,
+                                                                            reviewer, tasks_of):
+    _disputed_task(project, annotators, codebook)
+    thumbs = tasks_of("thumbs", 1)[0]
+    for user in annotators:
+        make_label(thumbs, user, codebook, {"thumbs": {"0": "up", "1": "down"}})
+    client.force_login(reviewer)
+    url = reverse("quality:dashboard", args=[project.slug])
+    page = client.get(url, {"kind": "thumbs"}).content.decode()
+    assert 'data-testid="alpha-thumbs"' in page and 'data-testid="alpha-pair"' not in page
+    assert '<option value="thumbs" selected>' in page
+    refused = client.get(url, {"kind": "poll"})
+    assert refused.status_code == 400
+    text = refused.content.decode()
+    assert "kind: unknown poll; use thumbs, pair, rank" in text and "Showing every label instead." in text
+    assert 'data-testid="alpha-pair"' in text and 'data-testid="alpha-thumbs"' in text

@@ -1,6 +1,6 @@
-"""A reviewer filters the quality dashboard by date in Chromium: the picker's last day
-(9999-12-31) works as an open end, and a date that does not exist (from an edited or
-old link) shows a message rather than an error page."""
+"""A reviewer filters the quality dashboard in Chromium: by date (the picker's last day,
+9999-12-31, works as an open end, and a date that does not exist, from an edited or old
+link, shows a message rather than an error page) and by task kind."""
 from datetime import timedelta
 
 import pytest
@@ -40,3 +40,24 @@ def test_reviewer_filters_the_dashboard_by_date(page, project, annotators, codeb
     page.set_viewport_size({"width": 390, "height": 844})
     assert message.is_visible()
     screenshot(page, "quality-dashboard-bad-date-390")
+
+
+def test_reviewer_filters_the_dashboard_by_kind(page, project, annotators, codebook, tasks_of, make_user):
+    pair, thumbs = tasks_of("pair", 1)[0], tasks_of("thumbs", 1)[0]
+    for user, choice in zip(annotators, "AAB"):
+        make_label(pair, user, codebook, {"choice": choice, "strength": None})
+        make_label(thumbs, user, codebook, {"thumbs": {"0": "up", "1": "down"}})
+    make_user("rita", project=project, role=Role.REVIEWER)
+    log_in(page, "rita", "rita-pw")
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"/p/{project.slug}/quality/")
+        assert labels_figure(page) == "6"
+        page.get_by_label("Task kind", exact=True).select_option(label="Pick the better of two")
+        page.get_by_role("button", name="Filter").click()
+        page.wait_for_url("**kind=pair**")
+        assert labels_figure(page) == "3"
+        assert page.get_by_test_id("alpha-pair").is_visible() and page.get_by_test_id("alpha-thumbs").count() == 0
+        assert page.get_by_test_id("top-disputed").locator("tbody tr").count() == 1
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        screenshot(page, f"quality-dashboard-kind-{width}")
