@@ -189,4 +189,5 @@ def dashboard_from_labels(project: Project, filters: LabelFilters, kinds=()) -> 
         "thumbs_by_producer": tallies.thumbs_by_producer.shares(),
         "disputed": disputed_tasks([(t, k, a, shown) for t, k, a, _, _, shown, *_ in rows]),
         "bounds": bounds,
+        "unfolded": 0,
     }

@@ -48,6 +48,7 @@ def dashboard_kept(project: Project, filters: LabelFilters, kinds=()) -> dict:
         "thumbs_by_producer": producers.shares(),
         "disputed": most_disputed(project, selection, kept),
         "bounds": bounds,
+        "unfolded": kept.unfolded,
     }
 
 

@@ -94,7 +94,7 @@ class TaskChange(models.Model):
     (the submit, imports, COPY, a cascade) is counted; the fold deletes what it folded."""
 
     id = models.BigAutoField(primary_key=True)
-    task_id = models.BigIntegerField(help_text="Not a foreign key: the change of a deleted task is folded too.")
+    task_id = models.BigIntegerField(db_index=True, help_text="Not a foreign key: the change of a deleted task is folded too.")
 
 
 class CellKey(models.Model):

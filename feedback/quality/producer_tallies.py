@@ -1,12 +1,13 @@
 """What the leaderboard counts, per producer, over a project's labels: the comparisons
 between two different producers (feedback.quality.comparisons) and the thumbs each
 producer's responses got. Read from the kept figures' cells (feedback.quality.kept),
-folded first: a few thousand rows, whatever the number of labels."""
+folded first (feedback.quality.kept.folding.fold_for_page): a few thousand rows,
+whatever the number of labels."""
 import json
 from collections import Counter
 
 from feedback.labelling.models import Project
-from feedback.quality.kept.folding import fold
+from feedback.quality.kept.folding import fold_for_page
 from feedback.quality.models import AgreementCell
 
 
@@ -31,7 +32,7 @@ def producer_thumbs(project: Project) -> dict[str, tuple[int, int]]:
 
 
 def _cell_figures(project: Project, name: str):
-    fold()
+    fold_for_page()
     for figures in AgreementCell.objects.filter(project=project).values_list("figures", flat=True):
         if figures.get(name):
             yield figures[name]

@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef
 
 from feedback.labelling.models import CodebookVersion, Label, Project, Task, TaskCandidate
 from feedback.quality.disputes import DISPUTABLE, majority_share
-from feedback.quality.kept.folding import fold
+from feedback.quality.kept.folding import fold_for_page
 from feedback.quality.models import Adjudication, TaskFigures
 from feedback.quality.reliability import answer_matches, pair_choice
 
@@ -41,7 +41,7 @@ def adjudication_queue(project: Project, *, open_only: bool = True, limit: int =
     """Disputed tasks of the project (those without a final answer when `open_only`), the
     most split first, each with its labels, its prompt's first words and its responses'
     (see describe_disputes). Read from the kept disputes (an index), folded first."""
-    fold()
+    fold_for_page()
     disputed = TaskFigures.objects.filter(project=project, majority_share__isnull=False)
     if open_only:
         disputed = disputed.exclude(Exists(Adjudication.objects.filter(task_id=OuterRef("task_id"))))

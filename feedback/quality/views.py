@@ -16,6 +16,7 @@ from feedback.labelling.models import Membership, Role, Task, TaskKind
 from feedback.labelling.selectors import active_codebook
 from feedback.quality import dashboard as figures
 from feedback.quality import selectors, services
+from feedback.quality.kept.folding import pending_changes
 from feedback.quality.forms import AdjudicationForm, CalibrationForm
 from feedback.quality.models import Adjudication
 from feedback.quality.presenters import agreement_chart, producer_chart, with_readable_answers
@@ -46,6 +47,7 @@ def dashboard(request, project):
     if error:
         messages.error(request, error)
     data = figures.dashboard(project, filters, kinds)
+    _say_unfolded(request, data["unfolded"])
     with_readable_answers(data["disputed"])
     return render(request, "quality/dashboard.html", {
         "project": project, "nav": "quality", "data": data,
@@ -56,12 +58,19 @@ def dashboard(request, project):
     }, status=400 if error else 200)
 
 
+def _say_unfolded(request, unfolded: int) -> None:
+    if unfolded:
+        messages.info(request, f"{unfolded} label change{'s are' if unfolded != 1 else ' is'} still being folded in by "
+                               "the worker: these figures leave them out. Reload in a minute.")
+
+
 @project_view(min_role=Role.REVIEWER)
 def adjudication_queue(request, project):
     open_only = request.GET.get("show") != "all"
+    disputed = with_readable_answers(selectors.adjudication_queue(project, open_only=open_only))
+    _say_unfolded(request, pending_changes(project))
     return render(request, "quality/queue.html", {
-        "project": project, "nav": "adjudicate", "open_only": open_only,
-        "disputed": with_readable_answers(selectors.adjudication_queue(project, open_only=open_only)),
+        "project": project, "nav": "adjudicate", "open_only": open_only, "disputed": disputed,
         "recent": Adjudication.objects.filter(task__project=project).select_related("reviewer").order_by("-updated_at")[:10],
     })
 

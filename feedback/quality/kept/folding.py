@@ -3,7 +3,9 @@ old contribution taken out of their cell and the new one, from all their labels,
 
 It runs every few seconds from the beat (tasks.fold_task_changes) and at the start of
 every page view that reads the kept figures, so a page is exact up to the labels
-committed before it; its work is what changed since the last fold. Folds run one at a
+committed before it; its work is what changed since the last fold. A page folds a
+bounded number (fold_for_page): a backlog is the beat's, and the page says how much of it
+is left out. Folds run one at a
 time (an advisory lock on Postgres; on SQLite every transaction holds the write lock),
 each batch in its own transaction with the changes it folded deleted in it: a change is
 folded exactly once, and one committed while a fold runs waits for the next.
@@ -13,7 +15,7 @@ from collections import Counter, defaultdict
 from django.db import connection, transaction
 from django.db.models import Q
 
-from feedback.labelling.models import Label
+from feedback.labelling.models import Label, Task
 from feedback.quality.kept.contributions import cell_key, contribution, dispute_share
 from feedback.quality.kept.loading import labels_by_task, task_infos
 from feedback.quality.kept.sums import add_into
@@ -21,24 +23,47 @@ from feedback.quality.models import ANNOTATOR_COUNTERS, AgreementCell, Annotator
 
 FOLD_LOCK = 215_021  # the advisory lock's key: any number no other lock of this database uses
 BATCH = 5000
+PAGE_FOLD_LIMIT = 2500
 KEY_FIELDS = ("kind", "version", "split", "first_day", "last_day")
 
 
-def fold(*, batch: int = BATCH, progress=None) -> int:
-    """Folds every pending change; returns how many there were. `progress(folded)` is
-    called after each batch."""
+def fold(*, batch: int = BATCH, limit: int | None = None, progress=None) -> int:
+    """Folds the pending changes, oldest first: all of them, or at most `limit`; returns
+    how many it folded. `progress(folded)` is called after each batch."""
     folded = 0
-    while True:
+    while limit is None or folded < limit:
+        size = batch if limit is None else min(batch, limit - folded)
         with transaction.atomic():
             _one_fold_at_a_time()
-            changes = list(TaskChange.objects.order_by("id").values_list("id", "task_id")[:batch])
-            if not changes:
-                return folded
-            refold({task_id for _, task_id in changes})
-            TaskChange.objects.filter(id__in=[change_id for change_id, _ in changes]).delete()
+            oldest = list(TaskChange.objects.order_by("id").values_list("task_id", flat=True)[:size])
+            if not oldest:
+                break
+            # every pending change of those tasks, read before their labels are: a task is
+            # folded from all of its labels, so its later changes are folded with it
+            task_ids = set(oldest)
+            changes = list(TaskChange.objects.filter(task_id__in=task_ids).values_list("id", flat=True))
+            refold(task_ids)
+            TaskChange.objects.filter(id__in=changes).delete()
         folded += len(changes)
         if progress:
             progress(folded)
+    return folded
+
+
+def fold_for_page(project=None) -> int:
+    """What a page folds before it reads: what the beat left (seconds' worth), but never
+    a backlog (after a bulk load, or with the beat down) that would hold the page for
+    minutes. Returns how many changes of `project`'s tasks (of any, without one) are
+    still pending: the page says its figures leave them out."""
+    fold(limit=PAGE_FOLD_LIMIT)
+    return pending_changes(project)
+
+
+def pending_changes(project=None) -> int:
+    changes = TaskChange.objects.all()
+    if project is not None:
+        changes = changes.filter(task_id__in=Task.objects.filter(project=project).values("id"))
+    return changes.count()
 
 
 @transaction.atomic

@@ -20,7 +20,7 @@ from django.db.models.functions import RowNumber
 
 from feedback.labelling.models import Project
 from feedback.quality.kept.contributions import TaskInfo, contribution, dispute_share
-from feedback.quality.kept.folding import KEY_FIELDS, fold
+from feedback.quality.kept.folding import KEY_FIELDS, fold_for_page
 from feedback.quality.kept.loading import labels_by_task, task_infos
 from feedback.quality.kept.selection import OUT, WHOLE, Selection, week_of
 from feedback.quality.kept.sums import add_into
@@ -40,6 +40,7 @@ class KeptFigures:
     by_week: Groups = field(default_factory=lambda: defaultdict(lambda: defaultdict(dict)))
     annotators: dict = field(default_factory=lambda: defaultdict(lambda: dict.fromkeys(ANNOTATOR_COUNTERS, 0)))
     cut_disputes: list = field(default_factory=list)  # (majority share, labels, task id) of cut tasks
+    unfolded: int = 0  # changes still waiting for the beat's fold: left out of these figures
 
     def labels(self) -> int:
         return sum(figures.get("labels", 0) for figures in self.overall.values())
@@ -52,10 +53,9 @@ class KeptFigures:
         return total
 
 
-def kept_figures(project: Project, selection: Selection, *, fold_first: bool = True) -> KeptFigures:
-    if fold_first:
-        fold()
-    result = KeptFigures()
+def kept_figures(project: Project, selection: Selection) -> KeptFigures:
+    unfolded = fold_for_page(project)
+    result = KeptFigures(unfolded=unfolded)
     cut = defaultdict(set)  # cell key → what it is cut for: "overall", "version", "week"
     for cell in AgreementCell.objects.filter(project=project).only(*KEY_FIELDS, "figures"):
         key = tuple(getattr(cell, name) for name in KEY_FIELDS)

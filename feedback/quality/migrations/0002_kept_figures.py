@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
             name='TaskChange',
             fields=[
                 ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('task_id', models.BigIntegerField(help_text='Not a foreign key: the change of a deleted task is folded too.')),
+                ('task_id', models.BigIntegerField(db_index=True, help_text='Not a foreign key: the change of a deleted task is folded too.')),
             ],
         ),
         migrations.CreateModel(

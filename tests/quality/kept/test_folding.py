@@ -126,3 +126,23 @@ def test_two_folds_at_once_fold_each_change_once(postgres, project, annotators, 
     assert not errors and sum(results) == 120
     assert kept_labels(project) == 120 and TaskFigures.objects.count() == 40
     assert sum(AgreementCell.objects.filter(project=project).values_list("tasks", flat=True)) == 40
+
+
+def test_a_page_folds_a_bounded_number_and_says_what_it_left_out(client, project, annotators, codebook, tasks_of,
+                                                                  reviewer, monkeypatch):
+    from django.urls import reverse
+
+    from feedback.quality.kept import folding
+
+    monkeypatch.setattr(folding, "PAGE_FOLD_LIMIT", 4)
+    for task in tasks_of("pair", 3):
+        for user, answer in zip(annotators, [A, B, A]):
+            make_label(task, user, codebook, answer)
+    client.force_login(reviewer)
+    page = client.get(reverse("quality:dashboard", args=[project.slug])).content.decode()
+    assert "3 label changes are still being folded in by the worker" in page
+    # the first four changes name two tasks: each is folded whole, with its later changes
+    assert kept_labels(project) == 6 and TaskChange.objects.count() == 3
+    fold()  # the beat's: everything
+    page = client.get(reverse("quality:dashboard", args=[project.slug])).content.decode()
+    assert "still being folded" not in page and kept_labels(project) == 9
