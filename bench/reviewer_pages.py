@@ -325,7 +325,7 @@ def run_one(args) -> dict:
         for a in annotators:
             a.start()
         time.sleep(args.warmup if annotators else 0)
-        before, started = sum(len(a.stored) for a in annotators), time.monotonic()
+        before, started, load_before = sum(len(a.stored) for a in annotators), time.monotonic(), os.getloadavg()[0]
         timings = {}
         for name, path in pages(seeded["now"]):
             times = [time_page(args.port, seeded["session"], path) for _ in range(args.repeat)]
@@ -345,7 +345,8 @@ def run_one(args) -> dict:
           f"errors {len(errors)}" + (f", first: {errors[:3]}" if errors else ""))
     machine = load.machine_speed(url)
     print(machine)
-    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}  cores {os.cpu_count()}", flush=True)
+    print(f"load average {load_before:.2f} when timing began, {os.getloadavg()[0]:.2f} at the end; {os.cpu_count()} cores "
+          "(other work on the machine inflates the figures)", flush=True)
     from django.db import connections
 
     connections.close_all()
