@@ -12,7 +12,8 @@ and adapters; and tasks still open to label. If the project has the `quality_fol
 command (it brings kept aggregates up to date), it runs it and times it apart. Then it
 serves the database with gunicorn on 127.0.0.1, starts the annotators of bench/load.py
 at --rate labels/s, and times every reviewer page as a logged-in reviewer over HTTP,
---repeat times each (any status but 200 stops the bench). It prints each page's median
+--repeat times each (a page that answers anything but 200 is reported FAILED, the others
+are still timed, and the bench exits non-zero). It prints each page's median
 and max, the labels/s the annotators achieved meanwhile, and the machine's reference
 timings; then a table of the medians per N, with the ratio of the largest N to the
 smallest. Each N runs in a fresh process, on its own database, dropped at the end
@@ -294,6 +295,10 @@ def pages(now) -> list[tuple[str, str]]:
     ]
 
 
+class PageFailed(Exception):
+    """A page answered something other than 200."""
+
+
 def time_page(port: int, session: str, path: str) -> float:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     started = time.perf_counter()
@@ -303,7 +308,7 @@ def time_page(port: int, session: str, path: str) -> float:
     elapsed = time.perf_counter() - started
     conn.close()
     if response.status != 200:
-        raise SystemExit(f"GET {path} answered HTTP {response.status}: {body[:500]!r}")
+        raise PageFailed(f"GET {path} answered HTTP {response.status}: {body[:300]!r}")
     return elapsed
 
 
@@ -316,27 +321,34 @@ def run_one(args) -> dict:
     print("catch-up after seeding: " + (f"quality_fold {fold:.1f} s" if fold is not None else "no quality_fold command, skipped"),
           flush=True)
     server_args = SimpleNamespace(database=url, port=args.port, workers=args.workers, threads=args.threads, retry_share=0.0, via="api")
+    budget = threading.Semaphore(10_000_000)
+    interval = ANNOTATORS / args.rate if args.rate else 0.0
+    annotators = [load.ApiAnnotator(server_args, SLUG, f"token={token}", math.inf, interval, budget, time.monotonic())
+                  for token in seeded["tokens"]] if args.rate else []
     server = load.start_gunicorn(server_args)
     try:
-        budget = threading.Semaphore(10_000_000)
-        interval = ANNOTATORS / args.rate if args.rate else 0.0
-        annotators = [load.ApiAnnotator(server_args, SLUG, f"token={token}", math.inf, interval, budget, time.monotonic())
-                      for token in seeded["tokens"]] if args.rate else []
         for a in annotators:
             a.start()
         time.sleep(args.warmup if annotators else 0)
         before, started, load_before = sum(len(a.stored) for a in annotators), time.monotonic(), os.getloadavg()[0]
-        timings = {}
+        timings, failures = {}, {}
         for name, path in pages(seeded["now"]):
-            times = [time_page(args.port, seeded["session"], path) for _ in range(args.repeat)]
+            try:
+                times = [time_page(args.port, seeded["session"], path) for _ in range(args.repeat)]
+            except PageFailed as failure:
+                # Loud, but the other pages are still timed: a failure is itself a finding.
+                timings[name], failures[name] = None, str(failure)
+                print(f"  {name:<24} FAILED: {failure}", flush=True)
+                continue
             timings[name] = times
             print(f"  {name:<24} median {statistics.median(times):7.3f} s   max {max(times):7.3f} s", flush=True)
         labelled, seconds = sum(len(a.stored) for a in annotators) - before, time.monotonic() - started
-        for a in annotators:
-            a.stop_at = 0  # ends each annotator's loop after its request in flight
-        for a in annotators:
-            a.join(timeout=60)
     finally:
+        for a in annotators:
+            a.stop_at = 0  # ends each annotator's loop after its request in flight, before the server goes
+        for a in annotators:
+            if a.is_alive():
+                a.join(timeout=60)
         server.terminate()
         server.wait(timeout=20)
     errors = [e for a in annotators for e in a.errors]
@@ -353,7 +365,7 @@ def run_one(args) -> dict:
     if not args.keep:
         drop_database(url)
     return {"labels": seeded["labels"], "seed_s": seeded["seed_s"], "rows_per_s": seeded["rows_per_s"], "fold_s": fold,
-            "pages": timings, "background_rate": rate, "background_errors": len(errors), "machine": machine}
+            "pages": timings, "failures": failures, "background_rate": rate, "background_errors": len(errors), "machine": machine}
 
 
 def report(results: dict[int, dict]) -> None:
@@ -366,24 +378,28 @@ def report(results: dict[int, dict]) -> None:
         header += f"{f'ratio {sizes[-1]:,}/{sizes[0]:,}':>26}"
     print(header)
     for name in names:
-        medians = [statistics.median(results[n]["pages"][name]) for n in sizes]
-        cells = [f"{m:.3f} ({max(results[n]['pages'][name]):.3f})" for m, n in zip(medians, sizes)]
+        times = [results[n]["pages"][name] for n in sizes]
+        cells = [f"{statistics.median(t):.3f} ({max(t):.3f})" if t else "FAILED" for t in times]
         line = f"{name:<24}" + "".join(f"{cell:>22}" for cell in cells)
         if len(sizes) > 1:
-            line += f"{medians[-1] / medians[0]:>26.1f}"
+            ratio = f"{statistics.median(times[-1]) / statistics.median(times[0]):.1f}" if times[0] and times[-1] else "-"
+            line += f"{ratio:>26}"
         print(line)
     for n in sizes:
         r = results[n]
         fold = f"{r['fold_s']:.1f} s" if r["fold_s"] is not None else "n/a"
         print(f"{n:,} labels: seeded {r['labels']:,} in {r['seed_s']} s ({r['rows_per_s']:,} rows/s), catch-up {fold}, "
               f"background {r['background_rate']:.1f} labels/s ({r['background_errors']} errors); {r['machine']}")
+        for name, failure in r["failures"].items():
+            print(f"{n:,} labels: {name} FAILED: {failure}")
 
 
 def main():
     args = parse_args()
     if args.one:
+        figures = run_one(args)
         with open(args.result, "w") as out:
-            json.dump(run_one(args), out)
+            json.dump(figures, out)
         return 0
     results = {}
     for n in args.labels:
@@ -397,7 +413,7 @@ def main():
                 sys.exit(f"the run at {n:,} labels failed")
             results[n] = json.loads(Path(result.name).read_text())
     report(results)
-    return 0
+    return 1 if any(r["failures"] for r in results.values()) else 0
 
 
 if __name__ == "__main__":
