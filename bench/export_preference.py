@@ -8,7 +8,6 @@ the export in a fresh process, so its peak RSS is the export's alone, and prints
 labels/s and peak RSS. Target: ≥ 100,000 rows/s and peak RSS < 300 MB.
 """
 import argparse
-import io
 import json
 import os
 import random
@@ -21,6 +20,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scratch import copy_rows, recreate_database, reset_sequences  # noqa: E402  (bench/scratch.py)
+
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/feedback_bench_export"
 
 
@@ -31,23 +33,10 @@ def setup_django(url: str):
     django.setup()
 
 
-def copy_rows(cursor, table: str, columns: list[str], rows) -> None:
-    buffer = io.StringIO()
-    for row in rows:
-        buffer.write("\t".join(r"\N" if v is None else str(v) for v in row) + "\n")
-    buffer.seek(0)
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        while chunk := buffer.read(1 << 20):
-            copy.write(chunk)
-
-
 def seed(url: str, n_labels: int, k: int) -> None:
     import psycopg
 
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    recreate_database(url)
     setup_django(url)
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
@@ -93,8 +82,7 @@ def seed(url: str, n_labels: int, k: int) -> None:
                                            "display_order", "time_spent_ms", "submission_id", "created_at"],
                   ((n + 1, t, u, codebook.pk, "pair", json.dumps({"choice": vote(t), "strength": rng.choice([None, 1, 2, 3])}), "", "",
                     "[0, 1]", 2000, uuid.uuid4(), now) for n, (t, u) in enumerate(pairs)))
-        for table in ("labelling_prompt", "labelling_candidate", "labelling_task", "labelling_assignment", "labelling_label"):
-            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+        reset_sequences(cur, ("labelling_prompt", "labelling_candidate", "labelling_task", "labelling_assignment", "labelling_label"))
         conn.commit()
         cur.execute("ANALYZE")
     print(f"seeded {len(pairs):,} labels on {n_tasks:,} pair tasks in {time.perf_counter() - started:.1f} s", flush=True)

@@ -28,7 +28,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import load  # noqa: E402  (bench/load.py: database, settings, gunicorn, meters)
+import load  # noqa: E402  (bench/load.py: settings, gunicorn, meters)
+import scratch  # noqa: E402  (bench/scratch.py: the scratch database)
 
 ROUTES = {
     "hello": "plain Django view, full middleware",
@@ -160,7 +161,7 @@ def drive(args, token: str, route: str, rate: float) -> tuple[int, list[float]]:
 
 def main():
     args = parse_args()
-    load.recreate_database(args.database)
+    scratch.recreate_database(args.database)
     load.setup_django(args.database)
     from django.contrib.auth import get_user_model
     from django.core.management import call_command

@@ -38,6 +38,8 @@ from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scratch import recreate_database  # noqa: E402  (bench/scratch.py)
 
 SUBMIT_RE = re.compile(r'action="(/p/[\w-]+/label/(\d+)/submit/)"')
 KIND_RE = re.compile(r'data-kind="(\w+)"[^>]*data-count="(\d+)"')
@@ -88,21 +90,10 @@ def setup_django(database_url: str):
     django.setup()
 
 
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def seed(args) -> tuple[str, list[str]]:
     """A project with `tasks` pair tasks; for each annotator an API token (--via api) or
     a logged-in session (--via page)."""
     from django.contrib.auth import get_user_model
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
 
     from feedback.labelling.models import Membership, Project
@@ -134,22 +125,28 @@ def seed(args) -> tuple[str, list[str]]:
         user = User.objects.create_user(f"sim{i:03d}")
         Membership.objects.create(project=project, user=user)
         codebook_acknowledge(user=user, codebook=codebook)
-        if args.via == "api":
-            from rest_framework.authtoken.models import Token
-
-            sessions.append(Token.objects.create(user=user).key)
-            continue
-        store = SessionStore()
-        store["_auth_user_id"] = str(user.pk)
-        store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-        store["_auth_user_hash"] = user.get_session_auth_hash()
-        store.create()
-        sessions.append(store.session_key)
+        sessions.append(login_for(user, args.via))
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # fresh statistics, as a long-running database would have
     return project.slug, sessions
+
+
+def login_for(user, via: str) -> str:
+    """An API token (via "api") or the key of a logged-in session (via "page") for `user`."""
+    if via == "api":
+        from rest_framework.authtoken.models import Token
+
+        return Token.objects.get_or_create(user=user)[0].key
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store["_auth_user_id"] = str(user.pk)
+    store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    store["_auth_user_hash"] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
 
 
 def seed_history(project, codebook, args) -> None:
