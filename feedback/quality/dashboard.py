@@ -63,7 +63,7 @@ class Tallies:
     """What one pass over the label rows counts."""
 
     by_version: dict = field(default_factory=lambda: defaultdict(list))  # version → (task_id, kind, answer)
-    by_week: dict = field(default_factory=lambda: defaultdict(list))
+    by_week: dict = field(default_factory=lambda: defaultdict(list))  # the week of the task's first label → items
     calibration: dict = field(default_factory=lambda: defaultdict(list))  # calibration set's version → items
     per_user: dict = field(default_factory=lambda: defaultdict(UserTally))
     project_thumbs: list = field(default_factory=lambda: [0, 0])
@@ -77,9 +77,12 @@ class Tallies:
 
 def _tally(rows, producers: dict[int, dict[int, str]]) -> Tallies:
     tallies = Tallies()
+    by_task, first_labelled = defaultdict(list), {}
     for task_id, kind, answer, user_id, _, shown, spent, created, version, calibration_for in rows:
         item = (task_id, kind, answer)
-        tallies.by_version[version].append(item), tallies.by_week[_week(created)].append(item)
+        tallies.by_version[version].append(item)
+        by_task[task_id].append(item)
+        first_labelled[task_id] = min(created, first_labelled.get(task_id, created))
         if calibration_for:
             tallies.calibration[calibration_for].append(item)
         stats = tallies.per_user[user_id]
@@ -94,6 +97,8 @@ def _tally(rows, producers: dict[int, dict[int, str]]) -> Tallies:
         elif kind == "pair" and answer.get("choice") in ("A", "B") and shown:
             stats.first_shown[0] += answer["choice"] == "AB"[shown[0]]
             stats.first_shown[1] += 1
+    for task_id, items in by_task.items():  # a task's labels stay together, in the week of its first
+        tallies.by_week[_week(first_labelled[task_id])].extend(items)
     return tallies
 
 

@@ -101,7 +101,11 @@ class CellKey(models.Model):
     """Where a task's figures are summed: its kind and prompt split, its labels' codebook
     version (MIXED_VERSIONS when they span several) and the first and last UTC day of its
     labels. A filter that takes or leaves every label of a cell reads the cell's sums; the
-    tasks of a cell it cuts through are folded again from their labels."""
+    tasks of a cell it cuts through are folded again from their labels.
+
+    A task labelled under several versions is also summed once per version, over its
+    labels of that version, in cells marked `version_slice`: a filter on one version, and
+    the by-version figures, read those instead of recomputing it."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=10)
@@ -109,6 +113,7 @@ class CellKey(models.Model):
     split = models.CharField(max_length=8)
     first_day = models.DateField()
     last_day = models.DateField()
+    version_slice = models.BooleanField(default=False)
 
     class Meta:
         abstract = True
@@ -118,7 +123,7 @@ class TaskFigures(CellKey):
     """One task's contribution to its cell's sums, kept so that a change can take it out
     again; and whether the task is disputed, for the adjudication queue."""
 
-    task_id = models.BigIntegerField(primary_key=True, help_text="Not a foreign key: see TaskChange.")
+    task_id = models.BigIntegerField(db_index=True, help_text="Not a foreign key: see TaskChange.")
     labels = models.PositiveIntegerField()
     majority_share = models.FloatField(null=True, help_text="Set when the task is disputed (feedback.quality.disputes).")
     figures = models.JSONField()
@@ -129,6 +134,8 @@ class TaskFigures(CellKey):
                          condition=Q(majority_share__isnull=False)),
             models.Index(fields=["project", "first_day", "last_day"], name="taskfigures_cell_idx"),
         ]
+        constraints = [models.UniqueConstraint(fields=["task_id", "version_slice", "version"],
+                                               name="taskfigures_task_unique")]
 
 
 class AgreementCell(CellKey):
@@ -139,8 +146,10 @@ class AgreementCell(CellKey):
     figures = models.JSONField(default=dict)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["project", "kind", "version", "split", "first_day", "last_day"],
-                                               name="agreementcell_key_unique")]
+        constraints = [models.UniqueConstraint(
+            fields=["project", "kind", "version", "split", "first_day", "last_day", "version_slice"],
+            name="agreementcell_key_unique")]
+        indexes = [models.Index(fields=["project", "first_day", "last_day"], name="agreementcell_days_idx")]
 
 
 ANNOTATOR_COUNTERS = ("labels", "thumbs_up", "thumbs_given", "first_shown_wins", "first_shown_pairs",
@@ -166,6 +175,6 @@ class AnnotatorCell(CellKey):
 
     class Meta:
         constraints = [models.UniqueConstraint(
-            fields=["project", "annotator_id", "kind", "version", "split", "first_day", "last_day"],
+            fields=["project", "annotator_id", "kind", "version", "split", "first_day", "last_day", "version_slice"],
             name="annotatorcell_key_unique")]
         indexes = [models.Index(fields=["project", "first_day", "last_day"], name="annotatorcell_days_idx")]

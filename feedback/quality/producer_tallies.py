@@ -33,6 +33,6 @@ def producer_thumbs(project: Project) -> dict[str, tuple[int, int]]:
 
 def _cell_figures(project: Project, name: str):
     fold_for_page()
-    for figures in AgreementCell.objects.filter(project=project).values_list("figures", flat=True):
+    for figures in AgreementCell.objects.filter(project=project, version_slice=False).values_list("figures", flat=True):
         if figures.get(name):
             yield figures[name]

@@ -42,7 +42,7 @@ def adjudication_queue(project: Project, *, open_only: bool = True, limit: int =
     most split first, each with its labels, its prompt's first words and its responses'
     (see describe_disputes). Read from the kept disputes (an index), folded first."""
     fold_for_page()
-    disputed = TaskFigures.objects.filter(project=project, majority_share__isnull=False)
+    disputed = TaskFigures.objects.filter(project=project, majority_share__isnull=False, version_slice=False)
     if open_only:
         disputed = disputed.exclude(Exists(Adjudication.objects.filter(task_id=OuterRef("task_id"))))
     ranked = list(disputed.order_by("majority_share", "-labels", "task_id").values_list(

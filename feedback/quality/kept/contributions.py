@@ -51,11 +51,22 @@ class LabelRow:
         return self.created_at.date()  # UTC: the database hands out UTC datetimes, as the by-week figures read them
 
 
-def cell_key(task: TaskInfo, labels: list[LabelRow]) -> tuple:
-    """(kind, version, split, first_day, last_day): the cell the task's figures go to."""
+def cell_key(task: TaskInfo, labels: list[LabelRow], *, version_slice: bool = False) -> tuple:
+    """(kind, version, split, first_day, last_day, version_slice): the cell the task's
+    figures over `labels` go to."""
     versions = {label.version for label in labels}
     days = [label.day for label in labels]
-    return (task.kind, versions.pop() if len(versions) == 1 else MIXED_VERSIONS, task.split, min(days), max(days))
+    return (task.kind, versions.pop() if len(versions) == 1 else MIXED_VERSIONS, task.split, min(days), max(days),
+            version_slice)
+
+
+def version_slices(labels: list[LabelRow]) -> dict[int, list[LabelRow]]:
+    """A task's labels by codebook version, when they span several (else nothing): each
+    is summed on its own as well (models.CellKey)."""
+    by_version = {}
+    for label in labels:
+        by_version.setdefault(label.version, []).append(label)
+    return by_version if len(by_version) > 1 else {}
 
 
 def coincidence_key(first, second) -> str:

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from feedback.labelling.models import Label, Task
-from feedback.quality.kept.contributions import cell_key, contribution, dispute_share
+from feedback.quality.kept.contributions import cell_key, contribution, dispute_share, version_slices
 from feedback.quality.kept.loading import labels_by_task, task_infos
 from feedback.quality.kept.sums import add_into
 from feedback.quality.models import ANNOTATOR_COUNTERS, AgreementCell, AnnotatorCell, TaskChange, TaskFigures
@@ -24,18 +24,18 @@ from feedback.quality.models import ANNOTATOR_COUNTERS, AgreementCell, Annotator
 FOLD_LOCK = 215_021  # the advisory lock's key: any number no other lock of this database uses
 BATCH = 5000
 PAGE_FOLD_LIMIT = 2500
-KEY_FIELDS = ("kind", "version", "split", "first_day", "last_day")
+KEY_FIELDS = ("kind", "version", "split", "first_day", "last_day", "version_slice")
 
 
 def fold(*, batch: int = BATCH, limit: int | None = None, progress=None) -> int:
-    """Folds the pending changes, oldest first: all of them, or at most `limit`; returns
-    how many it folded. `progress(folded)` is called after each batch."""
+    """Folds the pending changes, oldest first: all of them (those that arrive meanwhile
+    too), or one batch of at most `limit`; returns how many it folded. `progress(folded)`
+    is called after each batch."""
     folded = 0
-    while limit is None or folded < limit:
-        size = batch if limit is None else min(batch, limit - folded)
+    while True:
         with transaction.atomic():
             _one_fold_at_a_time()
-            oldest = list(TaskChange.objects.order_by("id").values_list("task_id", flat=True)[:size])
+            oldest = list(TaskChange.objects.order_by("id").values_list("task_id", flat=True)[:limit or batch])
             if not oldest:
                 break
             # every pending change of those tasks, read before their labels are: a task is
@@ -47,6 +47,8 @@ def fold(*, batch: int = BATCH, limit: int | None = None, progress=None) -> int:
         folded += len(changes)
         if progress:
             progress(folded)
+        if limit is not None:
+            break
     return folded
 
 
@@ -89,22 +91,24 @@ def _one_fold_at_a_time() -> None:
 
 
 def refold(task_ids: set[int]) -> None:
-    old = {row.task_id: row for row in TaskFigures.objects.filter(task_id__in=task_ids)}
+    old = list(TaskFigures.objects.filter(task_id__in=task_ids))
     tasks, labels = task_infos(task_ids), labels_by_task(task_ids)
     deltas = CellDeltas()
     fresh = []
+    for row in old:
+        deltas.add(row.project_id, tuple(getattr(row, name) for name in KEY_FIELDS), row.figures, -1)
     for task_id in task_ids:
-        if task_id in old:
-            row = old[task_id]
-            deltas.add(row.project_id, tuple(getattr(row, name) for name in KEY_FIELDS), row.figures, -1)
         task, rows = tasks.get(task_id), labels.get(task_id)
-        if task and rows:
-            key = cell_key(task, rows)
-            figures = contribution(task, rows)
+        if not (task and rows):
+            continue
+        parts = [(cell_key(task, rows), rows)] + [(cell_key(task, members, version_slice=True), members)
+                                                  for members in version_slices(rows).values()]
+        for key, members in parts:
+            figures = contribution(task, members)
             fresh.append(TaskFigures(task_id=task_id, project_id=task.project_id, **dict(zip(KEY_FIELDS, key)),
-                                     labels=len(rows), majority_share=dispute_share(task, rows), figures=figures))
+                                     labels=len(members), majority_share=dispute_share(task, members), figures=figures))
             deltas.add(task.project_id, key, figures, 1)
-    TaskFigures.objects.filter(task_id__in=list(old)).delete()
+    TaskFigures.objects.filter(pk__in=[row.pk for row in old]).delete()
     TaskFigures.objects.bulk_create(fresh, batch_size=1000)
     deltas.apply()
 
@@ -172,14 +176,13 @@ def _key(cell) -> tuple:
 
 def _touched(model, keys) -> list:
     """The rows of `model` that may hold any of the (project, key) cells: those of the
-    same projects within the keys' days (one query, whatever the number of keys)."""
-    if not keys:
-        return []
-    by_project = defaultdict(list)
+    same projects and the same first and last days (one query, served by the index on
+    project and days)."""
+    days = defaultdict(set)
     for project_id, key in keys:
-        by_project[project_id].append(key)
+        days[project_id].add((key[3], key[4]))
     query = Q()
-    for project_id, project_keys in by_project.items():
-        query |= Q(project_id=project_id, first_day__gte=min(k[3] for k in project_keys),
-                   last_day__lte=max(k[4] for k in project_keys))
-    return list(model.objects.filter(query))
+    for project_id, pairs in days.items():
+        for first_day, last_day in pairs:
+            query |= Q(project_id=project_id, first_day=first_day, last_day=last_day)
+    return list(model.objects.filter(query)) if days else []

@@ -19,10 +19,10 @@ from django.db.models import Aggregate, Count, F, FloatField, Sum, Window
 from django.db.models.functions import RowNumber
 
 from feedback.labelling.models import Project
-from feedback.quality.kept.contributions import TaskInfo, contribution, dispute_share
+from feedback.quality.kept.contributions import contribution, dispute_share
 from feedback.quality.kept.folding import KEY_FIELDS, fold_for_page
 from feedback.quality.kept.loading import labels_by_task, task_infos
-from feedback.quality.kept.selection import OUT, WHOLE, Selection, week_of
+from feedback.quality.kept.selection import CUT, WHOLE, Selection, week_of
 from feedback.quality.kept.sums import add_into
 from feedback.quality.measures import MEASURES, Agreement
 from feedback.quality.metrics import alpha_from_coincidences
@@ -33,7 +33,8 @@ Groups = dict  # group key → kind → summed figures
 
 @dataclass
 class KeptFigures:
-    """Summed figures per kind: overall, by codebook version, by week; annotators' counters."""
+    """Summed figures per kind: overall, by codebook version, by the week of each task's
+    first label; annotators' counters."""
 
     overall: dict = field(default_factory=lambda: defaultdict(dict))
     by_version: Groups = field(default_factory=lambda: defaultdict(lambda: defaultdict(dict)))
@@ -56,26 +57,24 @@ class KeptFigures:
 def kept_figures(project: Project, selection: Selection) -> KeptFigures:
     unfolded = fold_for_page(project)
     result = KeptFigures(unfolded=unfolded)
-    cut = defaultdict(set)  # cell key → what it is cut for: "overall", "version", "week"
+    cut = defaultdict(set)  # cell key → what it is cut for: ("overall", None), ("version", that version)
     for cell in AgreementCell.objects.filter(project=project).only(*KEY_FIELDS, "figures"):
         key = tuple(getattr(cell, name) for name in KEY_FIELDS)
         state = selection.state(*key)
-        if state == OUT:
-            continue
-        kind, version, _, first_day, last_day = key
-        whole = state == WHOLE
-        if whole:
+        kind, version, _, first_day, _, _ = key
+        if state == WHOLE:
             add_into(result.overall[kind], cell.figures)
-        else:
-            cut[key].add("overall")
-        if whole and version != MIXED_VERSIONS:
+            add_into(result.by_week[week_of(first_day)][kind], cell.figures)  # a task counts in its first label's week
+        elif state == CUT:
+            cut[key].add(("overall", None))
+        # By version: a task labelled under several versions counts in each through its slices.
+        if version == MIXED_VERSIONS or (selection.versions and version not in selection.versions):
+            continue
+        by_version = selection.for_version(version).state(*key)
+        if by_version == WHOLE:
             add_into(result.by_version[version][kind], cell.figures)
-        else:
-            cut[key].add("version")
-        if whole and week_of(first_day) == week_of(last_day):
-            add_into(result.by_week[week_of(first_day)][kind], cell.figures)
-        else:
-            cut[key].add("week")
+        elif by_version == CUT:
+            cut[key].add(("version", version))
     for row in AnnotatorCell.objects.filter(selection.whole_cells(), project=project).values("annotator_id").annotate(
             **{f"sum_{name}": Sum(name) for name in ANNOTATOR_COUNTERS}):
         counters = result.annotators[row["annotator_id"]]
@@ -90,44 +89,35 @@ def _recompute_cut(project: Project, selection: Selection, cut: dict, result: Ke
     was cut for."""
     if not cut:
         return
-    task_keys = {}
+    task_keys = defaultdict(list)
     for days in {(key[3], key[4]) for key in cut}:
         rows = TaskFigures.objects.filter(project=project, first_day=days[0], last_day=days[1]).values_list(
             "task_id", *KEY_FIELDS)
         for task_id, *key in rows.iterator(chunk_size=5000):
             if tuple(key) in cut:
-                task_keys[task_id] = tuple(key)
+                task_keys[task_id].append(tuple(key))
     tasks, labels = task_infos(task_keys), labels_by_task(task_keys)
-    for task_id, key in task_keys.items():
+    for task_id, keys in task_keys.items():
         task = tasks.get(task_id)
         kept = [label for label in labels.get(task_id, []) if task and selection.takes(task, label)]
-        if not kept:
-            continue
-        reasons = cut[key]
-        if "overall" in reasons:
-            figures = contribution(task, kept)
-            for user, counters in figures.pop("annotators", {}).items():
+        for reason, version in {reason for key in keys for reason in cut[key]}:
+            members = kept if reason == "overall" else [label for label in kept if label.version == version]
+            if not members:
+                continue
+            figures = contribution(task, members)
+            annotators = figures.pop("annotators", {})
+            if reason == "version":
+                add_into(result.by_version[version][task.kind], figures)
+                continue
+            for user, counters in annotators.items():
                 totals = result.annotators[int(user)]
                 for name, value in counters.items():
                     totals[name] += value
             add_into(result.overall[task.kind], figures)
-            share = dispute_share(task, kept)
+            add_into(result.by_week[week_of(min(label.day for label in members))][task.kind], figures)
+            share = dispute_share(task, members)
             if share is not None:
-                result.cut_disputes.append((share, len(kept), task_id))
-        if "version" in reasons:
-            _grouped(task, kept, lambda label: label.version, result.by_version)
-        if "week" in reasons:
-            _grouped(task, kept, lambda label: week_of(label.day), result.by_week)
-
-
-def _grouped(task: TaskInfo, labels: list, group_of, groups: Groups) -> None:
-    grouped = defaultdict(list)
-    for label in labels:
-        grouped[group_of(label)].append(label)
-    for group, members in grouped.items():
-        figures = contribution(task, members)
-        figures.pop("annotators", None)
-        add_into(groups[group][task.kind], figures)
+                result.cut_disputes.append((share, len(members), task_id))
 
 
 def agreement_of(kind: str, figures: dict) -> Agreement:

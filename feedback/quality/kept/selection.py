@@ -50,17 +50,30 @@ class Selection:
                 and (self.since is None or label.created_at >= self.since)
                 and (self.until is None or label.created_at < self.until))
 
-    def state(self, kind: str, version: int, split: str, first_day: date, last_day: date) -> str:
+    def state(self, kind: str, version: int, split: str, first_day: date, last_day: date,
+              version_slice: bool = False) -> str:
+        """Whether the selection takes a cell whole, leaves it out, or cuts it. With one
+        codebook version chosen, a task labelled under several is read from its slice of
+        that version; otherwise from its whole (cut by a filter on several versions)."""
         if (self.kinds and kind not in self.kinds) or (self.split and split != self.split):
             return OUT
+        one = next(iter(self.versions)) if len(self.versions) == 1 else None
+        if version_slice and version != one:
+            return OUT
+        if not version_slice and version == MIXED_VERSIONS and one is not None:
+            return OUT  # its slice of that version stands for it
         if self.versions and version != MIXED_VERSIONS and version not in self.versions:
             return OUT
         start, end = day_start(first_day), day_end(last_day)
         if (self.since and end <= self.since) or (self.until and start >= self.until):
             return OUT
-        cut = (self.versions and version == MIXED_VERSIONS) or (self.since and start < self.since) or (
+        cut = (version == MIXED_VERSIONS and bool(self.versions)) or (self.since and start < self.since) or (
             self.until and end > self.until)
         return CUT if cut else WHOLE
+
+    def for_version(self, version: int) -> "Selection":
+        """The same filter on that codebook version alone."""
+        return replace(self, versions=frozenset([version]))
 
     def whole_cells(self) -> Q:
         """The cells whose state is WHOLE, as a filter on CellKey's fields."""
@@ -69,8 +82,10 @@ class Selection:
             query &= Q(kind__in=self.kinds)
         if self.split:
             query &= Q(split=self.split)
-        if self.versions:
-            query &= Q(version__in=self.versions)
+        if len(self.versions) == 1:
+            query &= Q(version__in=self.versions)  # slices included: a mixed cell's version is none of them
+        else:
+            query &= Q(version_slice=False) & (Q(version__in=self.versions) if self.versions else Q())
         if self.since:
             since = self.since.astimezone(dt_timezone.utc)
             if since != day_start(since.date()) and since.date() == date.max:
