@@ -65,6 +65,8 @@ def parse_args():
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--keep", action="store_true", help="leave the scratch databases in place")
+    parser.add_argument("--fold-every", type=float, default=5.0,
+                        help="seconds between the beat's folds of new labels while pages are timed (as in production)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # run one size in this process
     parser.add_argument("--result", help=argparse.SUPPRESS)  # where that run writes its figures
     return parser.parse_args()
@@ -276,6 +278,30 @@ def catch_up() -> float | None:
     return time.perf_counter() - started
 
 
+class Beat(threading.Thread):
+    """What the Celery beat does in production while annotators label: fold the new
+    labels into the kept figures every few seconds (the quality app's beat entry), so a
+    page folds only what arrived since."""
+
+    def __init__(self, every: float):
+        super().__init__(daemon=True)
+        self.every, self.stopped, self.folds = every, threading.Event(), 0
+
+    def run(self):
+        from django.db import connection
+
+        from feedback.quality.kept.folding import fold
+
+        while not self.stopped.wait(self.every):
+            fold()
+            self.folds += 1
+        connection.close()
+
+    def stop(self):
+        self.stopped.set()
+        self.join(timeout=60)
+
+
 def pages(now) -> list[tuple[str, str]]:
     today = now.date()
     week, month = today - timedelta(days=6), today - timedelta(days=29)
@@ -326,9 +352,12 @@ def run_one(args) -> dict:
     annotators = [load.ApiAnnotator(server_args, SLUG, f"token={token}", math.inf, interval, budget, time.monotonic())
                   for token in seeded["tokens"]] if args.rate else []
     server = load.start_gunicorn(server_args)
+    beat = Beat(args.fold_every) if fold is not None else None
     try:
         for a in annotators:
             a.start()
+        if beat:
+            beat.start()
         time.sleep(args.warmup if annotators else 0)
         before, started, load_before = sum(len(a.stored) for a in annotators), time.monotonic(), os.getloadavg()[0]
         timings, failures = {}, {}
@@ -344,6 +373,8 @@ def run_one(args) -> dict:
             print(f"  {name:<24} median {statistics.median(times):7.3f} s   max {max(times):7.3f} s", flush=True)
         labelled, seconds = sum(len(a.stored) for a in annotators) - before, time.monotonic() - started
     finally:
+        if beat:
+            beat.stop()
         for a in annotators:
             a.stop_at = 0  # ends each annotator's loop after its request in flight, before the server goes
         for a in annotators:
@@ -354,7 +385,8 @@ def run_one(args) -> dict:
     errors = [e for a in annotators for e in a.errors]
     rate = labelled / seconds if annotators else 0.0
     print(f"background: {labelled} labels in {seconds:.1f} s of timing = {rate:.1f} labels/s (target {args.rate:g}); "
-          f"errors {len(errors)}" + (f", first: {errors[:3]}" if errors else ""))
+          f"errors {len(errors)}" + (f", first: {errors[:3]}" if errors else "")
+          + (f"; the beat folded {beat.folds} times, every {args.fold_every:g} s" if beat else ""))
     machine = load.machine_speed(url)
     print(machine)
     print(f"load average {load_before:.2f} when timing began, {os.getloadavg()[0]:.2f} at the end; {os.cpu_count()} cores "
@@ -408,7 +440,8 @@ def main():
             command = [sys.executable, __file__, "--one", str(n), "--result", result.name, "--rate", str(args.rate),
                        "--repeat", str(args.repeat), "--db", args.db, "--open-tasks", str(args.open_tasks),
                        "--warmup", str(args.warmup), "--port", str(args.port), "--workers", str(args.workers),
-                       "--threads", str(args.threads)] + (["--keep"] if args.keep else [])
+                       "--threads", str(args.threads), "--fold-every", str(args.fold_every)] + (
+                           ["--keep"] if args.keep else [])
             if subprocess.run(command).returncode:
                 sys.exit(f"the run at {n:,} labels failed")
             results[n] = json.loads(Path(result.name).read_text())

@@ -26,10 +26,10 @@ def test_the_worker_folds_new_labels(project, annotators, codebook, tasks_of, li
 
 
 @pytest.mark.django_db
-def test_the_beat_schedules_the_fold_every_ten_seconds():
+def test_the_beat_schedules_the_fold_every_five_seconds():
     from django.apps import apps
 
     # the migration's own step (a flush between transactional tests empties the table it filled)
     import_module("feedback.quality.migrations.0003_schedule_fold").add_schedule(apps, None)
     entry = PeriodicTask.objects.get(task="feedback.quality.tasks.fold_task_changes")
-    assert entry.enabled and (entry.interval.every, entry.interval.period) == (10, "seconds")
+    assert entry.enabled and (entry.interval.every, entry.interval.period) == (5, "seconds")

@@ -4,11 +4,13 @@ recomputed from the labels the filter keeps).
 
 A cell holds the tasks of one kind, split and codebook version whose labels lie between
 two UTC days. Kind, split and a single version are the same for every label of a cell,
-so a filter on them takes or leaves it whole; a cell of mixed versions is cut by a
-version filter; a date range cuts the cells of the days its ends fall in, and the
-cells of tasks labelled across one of its ends. Annotator tiers are not a property of a
-cell (they are the annotators' tiers now): the dashboard computes a tier filter from
-the labels (dashboard.py).
+so a filter on them takes or leaves it whole. A task labelled under several versions is
+in a cell of mixed versions and, once per version, in a version slice: a filter on one
+version reads that slice, no filter reads the whole, and a filter on several versions
+cuts the whole. A date range cuts the cells of the days its ends fall in, and the cells
+of tasks labelled across one of its ends. Annotator tiers are not a property of a cell
+(they are the annotators' tiers now): the dashboard computes a tier filter from the
+labels (dashboard.py).
 """
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta

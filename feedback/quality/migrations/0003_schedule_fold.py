@@ -1,4 +1,4 @@
-"""Beat entry: fold new labels into the kept figures every ten seconds (editable in the
+"""Beat entry: fold new labels into the kept figures every five seconds (editable in the
 admin), so a page view folds only what arrived since."""
 from django.db import migrations
 
@@ -8,7 +8,7 @@ TASK = "feedback.quality.tasks.fold_task_changes"
 def add_schedule(apps, schema_editor):
     IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every, _ = IntervalSchedule.objects.get_or_create(every=10, period="seconds")
+    every, _ = IntervalSchedule.objects.get_or_create(every=5, period="seconds")
     PeriodicTask.objects.get_or_create(name="Fold new labels into the quality figures",
                                        defaults={"task": TASK, "interval": every})
 
