@@ -31,7 +31,8 @@ def dashboard_kept(project: Project, filters: LabelFilters, kinds=()) -> dict:
     kept = kept_figures(project, selection)
     bounds = quality_bounds(project)
     thumbs = kept.totals("thumbs")
-    project_share = share_of((thumbs.get("up", 0), thumbs.get("given", 0)))
+    up, given = thumbs.get("up", 0), thumbs.get("given", 0)
+    project_share = up / given if given else None  # unrounded, as the flags compare it
     producers = ThumbsByProducer()
     for producer, counts in kept.totals("producer_thumbs").items():
         producers[producer] = [counts.get("up", 0), counts.get("given", 0)]
@@ -44,7 +45,7 @@ def dashboard_kept(project: Project, filters: LabelFilters, kinds=()) -> dict:
             by_week=[(week, agreement_by_kind(groups)) for week, groups in sorted(kept.by_week.items())],
             calibration=_calibration(labels), active_version=active_version(project)),
         "annotators": _annotator_rows(project, kept, labels, bounds, project_share),
-        "project_thumbs_up": project_share,
+        "project_thumbs_up": share_of((up, given)),
         "thumbs_by_producer": producers.shares(),
         "disputed": most_disputed(project, selection, kept),
         "bounds": bounds,

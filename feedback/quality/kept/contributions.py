@@ -11,7 +11,7 @@ What is summed, per task, so that any set of whole tasks gives the dashboard's f
 - "annotators" {user id: counters}: each annotator's counters (models.ANNOTATOR_COUNTERS),
   kept per task and summed in AnnotatorCell, not in the cell's figures.
 The definitions are those of the from-labels path (measures.unit_values, reliability,
-producer_tallies, disputes), called here, not restated.
+comparisons, disputes), called here, not restated.
 """
 import json
 from collections import Counter, defaultdict
@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from feedback.labelling.models import TaskKind
+from feedback.quality.comparisons import label_comparisons
 from feedback.quality.disputes import majority_share
 from feedback.quality.measures import unit_values
 from feedback.quality.models import MIXED_VERSIONS
-from feedback.quality.comparisons import label_comparisons
 from feedback.quality.reliability import answer_matches, majority_votes, pair_choice
 
 

@@ -4,11 +4,11 @@ old contribution taken out of their cell and the new one, from all their labels,
 It runs every few seconds from the beat (tasks.fold_task_changes) and at the start of
 every page view that reads the kept figures, so a page is exact up to the labels
 committed before it; its work is what changed since the last fold. A page folds a
-bounded number (fold_for_page): a backlog is the beat's, and the page says how much of it
-is left out. Folds run one at a
-time (an advisory lock on Postgres; on SQLite every transaction holds the write lock),
-each batch in its own transaction with the changes it folded deleted in it: a change is
-folded exactly once, and one committed while a fold runs waits for the next.
+bounded number (fold_for_page): a backlog is the beat's, and the page says how much of
+it is left out. Folds run one at a time (an advisory lock on Postgres; on SQLite every
+transaction holds the write lock), each batch in its own transaction with the changes it
+folded deleted in it: a change is folded exactly once, and one committed while a fold
+runs waits for the next.
 """
 from collections import Counter, defaultdict
 

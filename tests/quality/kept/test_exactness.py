@@ -21,6 +21,7 @@ from feedback.quality.kept.folding import fold
 from feedback.quality.kept.reading import alpha_and_percent, kept_figures
 from feedback.quality.measures import MEASURES, Agreement, unit_values
 from feedback.quality.metrics import krippendorff_alpha, percent_agreement
+from feedback.quality.models import QualitySettings
 from feedback.quality.services import gold_mark
 from tests.support.agreement import package_alpha
 from tests.support.labels import make_label
@@ -79,6 +80,9 @@ def selections(draw):
 def build(stream):
     tasks, labels, folds, gold_midway = stream
     project = Project.objects.create(name="kept", slug=f"kept-{next(serial)}", overlap=5)
+    # flags from the first label, with tight bounds, so that they are compared too
+    QualitySettings.objects.create(project=project, min_labels_for_flags=1, max_thumbs_up_gap=0.1,
+                                   position_bias_low=0.45, position_bias_high=0.55)
     codebooks = {v: codebook_publish(project=project, text=f"rules v{v}") for v in (1, 2, 3)}
     import_jsonl(project=project, lines=jsonl_lines([
         {"external_id": f"t{i}", "prompt": f"Q {i}?", "kind": kind,
