@@ -109,7 +109,8 @@ def refold(task_ids: set[int]) -> None:
                                      labels=len(members), majority_share=dispute_share(task, members), figures=figures))
             deltas.add(task.project_id, key, figures, 1)
     TaskFigures.objects.filter(pk__in=[row.pk for row in old]).delete()
-    TaskFigures.objects.bulk_create(fresh, batch_size=1000)
+    columns = ["task_id", "project_id", *KEY_FIELDS, "labels", "majority_share", "figures"]
+    insert_rows(TaskFigures, columns, [[getattr(row, name) for name in columns] for row in fresh])
     deltas.apply()
 
 
@@ -134,41 +135,54 @@ class CellDeltas:
         self._apply_annotators()
 
     def _apply_cells(self) -> None:
+        """The cells' new sums (read, added to, written back in one upsert): few cells,
+        whatever the batch."""
         existing = {(cell.project_id, _key(cell)): cell for cell in _touched(AgreementCell, self.cells)}
-        changed, created, emptied = [], [], []
+        written, emptied = [], []
         for (project_id, key), (tasks, figures) in self.cells.items():
             cell = existing.get((project_id, key))
-            if cell is None:
-                if tasks:
-                    created.append(AgreementCell(project_id=project_id, **dict(zip(KEY_FIELDS, key)), tasks=tasks,
-                                                 figures=figures))
-                continue
-            cell.tasks += tasks
-            cell.figures = add_into(cell.figures, figures)
-            (changed if cell.tasks else emptied).append(cell)
-        AgreementCell.objects.filter(pk__in=[cell.pk for cell in emptied]).delete()
-        AgreementCell.objects.bulk_update(changed, ["tasks", "figures"], batch_size=500)
-        AgreementCell.objects.bulk_create(created, batch_size=500)
+            total, summed = (cell.tasks, cell.figures) if cell else (0, {})
+            total += tasks
+            if total:
+                written.append([project_id, *key, total, add_into(summed, figures)])
+            elif cell:
+                emptied.append(cell.pk)
+        AgreementCell.objects.filter(pk__in=emptied).delete()
+        keys = ["project_id", *KEY_FIELDS]
+        insert_rows(AgreementCell, [*keys, "tasks", "figures"], written, conflict=keys,
+                    update='"tasks" = excluded."tasks", "figures" = excluded."figures"')
 
     def _apply_annotators(self) -> None:
-        """Adds the counters in the database (an upsert that adds, one statement per 500
-        cells): no read first. Cells left without labels are deleted."""
-        rows = [(project_id, user, *key, *(counts[name] for name in ANNOTATOR_COUNTERS))
+        """Adds the counters in the database (an upsert that adds): no read first. Cells
+        left without labels are deleted."""
+        rows = [[project_id, user, *key, *(counts[name] for name in ANNOTATOR_COUNTERS)]
                 for (project_id, user, key), counts in self.annotators.items() if any(counts.values())]
-        if not rows:
-            return
         table = AnnotatorCell._meta.db_table
         keys = ["project_id", "annotator_id", *KEY_FIELDS]
-        adds = ", ".join(f'"{name}" = "{table}"."{name}" + excluded."{name}"' for name in ANNOTATOR_COUNTERS)
-        row = "(" + ", ".join(["%s"] * (len(keys) + len(ANNOTATOR_COUNTERS))) + ")"
-        with connection.cursor() as cursor:
-            for start in range(0, len(rows), 500):
-                chunk = rows[start:start + 500]
-                cursor.execute(
-                    f'INSERT INTO "{table}" ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in keys + list(ANNOTATOR_COUNTERS))}) '
-                    f'VALUES {", ".join([row] * len(chunk))} ON CONFLICT ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in keys)}) '
-                    f'DO UPDATE SET {adds}', [value for values in chunk for value in values])
-        AnnotatorCell.objects.filter(_same_days({(p, k) for p, _, k in self.annotators}), labels=0).delete()
+        insert_rows(AnnotatorCell, keys + list(ANNOTATOR_COUNTERS), rows, conflict=keys,
+                    update=", ".join(f'"{name}" = "{table}"."{name}" + excluded."{name}"' for name in ANNOTATOR_COUNTERS))
+        if rows:
+            AnnotatorCell.objects.filter(_same_days({(p, k) for p, _, k in self.annotators}), labels=0).delete()
+
+
+def insert_rows(model, columns: list[str], rows: list[list], *, conflict: list[str] = (), update: str = "") -> None:
+    """Multi-row INSERTs of `rows` (500 a statement; ON CONFLICT (conflict) DO UPDATE SET
+    update, where given), each value prepared by its field for this database: plain
+    VALUES rather than bulk_create's arrays, which cost more to build than the fold's
+    other work (bench/README.md)."""
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in columns]
+    quoted = ", ".join(f'"{name}"' for name in columns)
+    upsert = f' ON CONFLICT ({", ".join(chr(34) + name + chr(34) for name in conflict)}) DO UPDATE SET {update}' \
+        if conflict else ""
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 500):
+            chunk = rows[start:start + 500]
+            cursor.execute(f'INSERT INTO "{model._meta.db_table}" ({quoted}) VALUES {", ".join([placeholders] * len(chunk))}'
+                           f"{upsert}", [field.get_db_prep_save(value, connection)
+                                         for row in chunk for field, value in zip(fields, row)])
 
 
 def _key(cell) -> tuple:
