@@ -27,14 +27,15 @@ PAGE_FOLD_LIMIT = 2500
 KEY_FIELDS = ("kind", "version", "split", "first_day", "last_day", "version_slice")
 
 
-def fold(*, batch: int = BATCH, limit: int | None = None, progress=None) -> int:
+def fold(*, batch: int = BATCH, limit: int | None = None, wait: bool = True, progress=None) -> int:
     """Folds the pending changes, oldest first: all of them (those that arrive meanwhile
-    too), or one batch of at most `limit`; returns how many it folded. `progress(folded)`
-    is called after each batch."""
+    too), or one batch of at most `limit`; returns how many it folded. Without `wait` it
+    folds nothing while another fold runs. `progress(folded)` is called after each batch."""
     folded = 0
     while True:
         with transaction.atomic():
-            _one_fold_at_a_time()
+            if not _one_fold_at_a_time(wait=wait):
+                break
             oldest = list(TaskChange.objects.order_by("id").values_list("task_id", flat=True)[:limit or batch])
             if not oldest:
                 break
@@ -55,9 +56,9 @@ def fold(*, batch: int = BATCH, limit: int | None = None, progress=None) -> int:
 def fold_for_page(project=None) -> int:
     """What a page folds before it reads: what the beat left (seconds' worth), but never
     a backlog (after a bulk load, or with the beat down) that would hold the page for
-    minutes. Returns how many changes of `project`'s tasks (of any, without one) are
-    still pending: the page says its figures leave them out."""
-    fold(limit=PAGE_FOLD_LIMIT)
+    minutes, nor one the beat is folding now. Returns how many changes of `project`'s
+    tasks (of any, without one) are still pending: the page says its figures leave them out."""
+    fold(limit=PAGE_FOLD_LIMIT, wait=False)  # while the beat folds, the page does not wait for it
     return pending_changes(project)
 
 
@@ -83,11 +84,17 @@ def rebuild() -> int:
         return cursor.rowcount
 
 
-def _one_fold_at_a_time() -> None:
-    """Held until the transaction ends (SQLite's transactions already hold its write lock)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+def _one_fold_at_a_time(*, wait: bool = True) -> bool:
+    """Takes the fold's lock until the transaction ends; without `wait`, only if it is
+    free (False: another fold holds it). SQLite's transactions already hold its write lock."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        if wait:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FOLD_LOCK])
+            return True
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [FOLD_LOCK])
+        return cursor.fetchone()[0]
 
 
 def refold(task_ids: set[int]) -> None:

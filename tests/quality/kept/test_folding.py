@@ -146,3 +146,32 @@ def test_a_page_folds_a_bounded_number_and_says_what_it_left_out(client, project
     fold()  # the beat's: everything
     page = client.get(reverse("quality:dashboard", args=[project.slug])).content.decode()
     assert "still being folded" not in page and kept_labels(project) == 9
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_does_not_wait_for_the_beats_fold_and_says_what_it_left_out(postgres, project, annotators, codebook,
+                                                                         tasks_of):
+    from django.db import transaction
+
+    from feedback.quality.kept.folding import FOLD_LOCK, fold_for_page
+
+    task = tasks_of("pair", 1)[0]
+    make_label(task, annotators[0], codebook, A)
+    held, release = threading.Event(), threading.Event()
+
+    def beat():  # another fold holding the lock
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FOLD_LOCK])
+            held.set()
+            release.wait(30)
+        connections.close_all()
+
+    holder = threading.Thread(target=beat)
+    holder.start()
+    try:
+        assert held.wait(30)
+        assert fold_for_page(project) == 1 and kept_labels(project) == 0  # not folded, and said so
+    finally:
+        release.set()
+        holder.join()
+    assert fold_for_page(project) == 0 and kept_labels(project) == 1
