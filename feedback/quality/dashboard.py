@@ -1,4 +1,6 @@
-"""The reviewer dashboard's numbers, from one pass over the filtered labels.
+"""The reviewer dashboard's numbers: dashboard() reads them from the kept figures
+(dashboard_kept) where it can; dashboard_from_labels computes them from one pass over the
+filtered labels, for the filters the kept figures cannot take and as their reference.
 
 Agreement is per task kind, each with its own unit and level of measurement (see
 feedback.quality.measures): over all the labels, by codebook version, by week and on
