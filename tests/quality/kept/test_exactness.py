@@ -2,6 +2,7 @@
 folded in random steps (kinds, codebook versions, days and weeks crossed, gold answers
 set midway) and random filters (versions, date ranges cut anywhere, kinds, split)."""
 import itertools
+import os
 from dataclasses import asdict, is_dataclass
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
@@ -32,6 +33,8 @@ MONDAY = datetime(2026, 3, 2, tzinfo=dt_timezone.utc)
 SIZES = {"pair": st.just(2), "rank": st.integers(3, 4), "thumbs": st.integers(2, 3)}
 ANNOTATORS = 5
 serial = itertools.count()
+# A small search in CI; FUZZ_EXAMPLES=200 (say) runs a bigger, random one.
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
 
 
 def answers(kind: str, n: int):
@@ -140,7 +143,7 @@ def assert_same(kept, scratch, where="figures"):
 
 
 @pytest.mark.django_db
-@fuzz_settings(examples=20)
+@fuzz_settings(examples=EXAMPLES)
 @given(stream=streams(), chosen=st.lists(selections(), min_size=2, max_size=4))
 def test_the_kept_dashboard_equals_the_one_from_labels(stream, chosen):
     project = build(stream)
@@ -151,7 +154,7 @@ def test_the_kept_dashboard_equals_the_one_from_labels(stream, chosen):
 
 
 @pytest.mark.django_db
-@fuzz_settings(examples=12)
+@fuzz_settings(examples=EXAMPLES)
 @given(stream=streams(), chosen=selections())
 def test_kept_alphas_equal_the_labels_and_the_krippendorff_package(stream, chosen):
     project = build(stream)
