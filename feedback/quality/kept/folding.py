@@ -103,7 +103,7 @@ def refold(task_ids: set[int]) -> None:
     deltas = CellDeltas()
     fresh = []
     for row in old:
-        deltas.add(row.project_id, tuple(getattr(row, name) for name in KEY_FIELDS), row.figures, -1)
+        deltas.add(row.project_id, key_of(row), row.figures, -1)
     for task_id in task_ids:
         task, rows = tasks.get(task_id), labels.get(task_id)
         if not (task and rows):
@@ -144,7 +144,7 @@ class CellDeltas:
     def _apply_cells(self) -> None:
         """The cells' new sums (read, added to, written back in one upsert): few cells,
         whatever the batch."""
-        existing = {(cell.project_id, _key(cell)): cell for cell in _touched(AgreementCell, self.cells)}
+        existing = {(cell.project_id, key_of(cell)): cell for cell in _touched(AgreementCell, self.cells)}
         written, emptied = [], []
         for (project_id, key), (tasks, figures) in self.cells.items():
             cell = existing.get((project_id, key))
@@ -156,18 +156,20 @@ class CellDeltas:
                 emptied.append(cell.pk)
         AgreementCell.objects.filter(pk__in=emptied).delete()
         keys = ["project_id", *KEY_FIELDS]
+        quote = connection.ops.quote_name
         insert_rows(AgreementCell, [*keys, "tasks", "figures"], written, conflict=keys,
-                    update='"tasks" = excluded."tasks", "figures" = excluded."figures"')
+                    update=", ".join(f"{quote(name)} = excluded.{quote(name)}" for name in ("tasks", "figures")))
 
     def _apply_annotators(self) -> None:
         """Adds the counters in the database (an upsert that adds): no read first. Cells
         left without labels are deleted."""
         rows = [[project_id, user, *key, *(counts[name] for name in ANNOTATOR_COUNTERS)]
                 for (project_id, user, key), counts in self.annotators.items() if any(counts.values())]
-        table = AnnotatorCell._meta.db_table
+        quote, table = connection.ops.quote_name, connection.ops.quote_name(AnnotatorCell._meta.db_table)
         keys = ["project_id", "annotator_id", *KEY_FIELDS]
         insert_rows(AnnotatorCell, keys + list(ANNOTATOR_COUNTERS), rows, conflict=keys,
-                    update=", ".join(f'"{name}" = "{table}"."{name}" + excluded."{name}"' for name in ANNOTATOR_COUNTERS))
+                    update=", ".join(f"{quote(name)} = {table}.{quote(name)} + excluded.{quote(name)}"
+                                     for name in ANNOTATOR_COUNTERS))
         if rows:
             AnnotatorCell.objects.filter(_same_days({(p, k) for p, _, k in self.annotators}), labels=0).delete()
 
@@ -180,20 +182,21 @@ def insert_rows(model, columns: list[str], rows: list[list], *, conflict: list[s
     if not rows:
         return
     fields = [model._meta.get_field(name) for name in columns]
-    quoted = ", ".join(f'"{name}"' for name in columns)
-    upsert = f' ON CONFLICT ({", ".join(chr(34) + name + chr(34) for name in conflict)}) DO UPDATE SET {update}' \
-        if conflict else ""
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(name) for name in columns)
+    upsert = f" ON CONFLICT ({', '.join(quote(name) for name in conflict)}) DO UPDATE SET {update}" if conflict else ""
     placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 500):
             chunk = rows[start:start + 500]
-            cursor.execute(f'INSERT INTO "{model._meta.db_table}" ({quoted}) VALUES {", ".join([placeholders] * len(chunk))}'
-                           f"{upsert}", [field.get_db_prep_save(value, connection)
-                                         for row in chunk for field, value in zip(fields, row)])
+            cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES "
+                           f"{', '.join([placeholders] * len(chunk))}{upsert}",
+                           [field.get_db_prep_save(value, connection) for row in chunk for field, value in zip(fields, row)])
 
 
-def _key(cell) -> tuple:
-    return tuple(getattr(cell, name) for name in KEY_FIELDS)
+def key_of(row) -> tuple:
+    """A cell's or a task's figures' key, in KEY_FIELDS' order (contributions.cell_key's)."""
+    return tuple(getattr(row, name) for name in KEY_FIELDS)
 
 
 def _touched(model, keys) -> list:

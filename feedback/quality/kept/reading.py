@@ -20,7 +20,7 @@ from django.db.models.functions import RowNumber
 
 from feedback.labelling.models import Project
 from feedback.quality.kept.contributions import contribution, dispute_share
-from feedback.quality.kept.folding import KEY_FIELDS, fold_for_page
+from feedback.quality.kept.folding import KEY_FIELDS, fold_for_page, key_of
 from feedback.quality.kept.loading import labels_by_task, task_infos
 from feedback.quality.kept.selection import CUT, WHOLE, Selection, week_of
 from feedback.quality.kept.sums import add_into
@@ -59,7 +59,7 @@ def kept_figures(project: Project, selection: Selection) -> KeptFigures:
     result = KeptFigures(unfolded=unfolded)
     cut = defaultdict(set)  # cell key → what it is cut for: ("overall", None), ("version", that version)
     for cell in AgreementCell.objects.filter(project=project).only(*KEY_FIELDS, "figures"):
-        key = tuple(getattr(cell, name) for name in KEY_FIELDS)
+        key = key_of(cell)
         state = selection.state(*key)
         kind, version, _, first_day, _, _ = key
         if state == WHOLE:
