@@ -18,7 +18,7 @@ from feedback.loop.services import subprocesses
 from feedback.loop.services.adapters import AdapterError, adapter_register
 from feedback.loop.services.gate import GateRule, gate_apply
 from feedback.loop.services.jobs import (
-    job_child_started, job_claim, job_deadline, job_failure_reason, job_finish, job_stop_check, jobs_fail_orphaned,
+    job_child_started, job_claim, job_deadline, job_fail, job_finish, job_stop_check, jobs_fail_orphaned,
 )
 from feedback.loop.services.progress import progress_apply
 from feedback.loop.services.rounds import round_after_promotion
@@ -98,10 +98,7 @@ def run_execute(*, run_id: int) -> TrainingRun | None:
     except BaseException as error:  # the worker itself is going down, or a bug: never leave it "running"
         if process is not None and process.poll() is None:
             subprocesses.kill(process=process)
-        job_finish(job=run, status=RunStatus.FAILED, reason=job_failure_reason(job=run, error=error),
-                   fields=FINISH_FIELDS)
-        if not isinstance(error, Exception):
-            raise
+        job_fail(job=run, error=error, fields=FINISH_FIELDS)
     return run
 
 

@@ -103,6 +103,16 @@ def job_failure_reason(*, job: Job, error: BaseException) -> str:
     return f"Internal error in the worker ({type(error).__name__}: {error}); see the worker's log."[:REASON_CHARS]
 
 
+def job_fail(*, job: Job, error: BaseException, fields: tuple[str, ...] = ()) -> Job:
+    """For a job's last `except BaseException`: never leave it "running". Ends it failed
+    with job_failure_reason, then lets the error go on when the worker itself is going
+    down (anything not an Exception); a bug's Exception stops here, with the job."""
+    job_finish(job=job, status=RunStatus.FAILED, reason=job_failure_reason(job=job, error=error), fields=fields)
+    if not isinstance(error, Exception):
+        raise error
+    return job
+
+
 def jobs_fail_orphaned(*, model: type[Job], reason: str) -> int:
     """Jobs left "running" by a worker that died (restart, SIGKILL of the worker) are
     failed. A child that outlived its worker (it has its own process group) is stopped,

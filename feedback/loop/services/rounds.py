@@ -20,7 +20,7 @@ from feedback.loop.models import AdapterRole, AdapterVersion, GenerationRound, R
 from feedback.loop.selectors import promoted_adapter
 from feedback.loop.services import subprocesses
 from feedback.loop.services.jobs import (
-    job_cancel, job_child_started, job_claim, job_deadline, job_failure_reason, job_finish, job_stop_check,
+    job_cancel, job_child_started, job_claim, job_deadline, job_fail, job_finish, job_stop_check,
     jobs_fail_orphaned,
 )
 from feedback.loop.services.subprocesses import Stopped
@@ -260,11 +260,7 @@ def round_execute(*, round_id: int) -> GenerationRound | None:
     except RoundError as error:
         return job_finish(job=generation, status=RunStatus.FAILED, reason=str(error), fields=FINISH_FIELDS)
     except BaseException as error:  # the worker itself is going down, or a bug: never leave it "running"
-        job_finish(job=generation, status=RunStatus.FAILED, reason=job_failure_reason(job=generation, error=error),
-                   fields=FINISH_FIELDS)
-        if not isinstance(error, Exception):
-            raise
-        return generation
+        return job_fail(job=generation, error=error, fields=FINISH_FIELDS)
 
 
 def round_cancel(*, generation: GenerationRound) -> GenerationRound:
