@@ -18,3 +18,10 @@ def log_in(page, username: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.click("button.primary")
     page.wait_for_url("**/")
+
+
+def assert_fits_viewport(page) -> None:
+    """Nothing on the page is wider than the window: a phone never scrolls sideways.
+    Wide tables scroll inside their own card instead."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{page.url} is {overflow}px wider than the {page.viewport_size['width']}px window"
