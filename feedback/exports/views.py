@@ -62,7 +62,8 @@ def _page(request, project, params, *, manifest=None, error="", status=200):
         context.update(
             download_url=f"{reverse('exports:download', args=[project.slug])}?{query}",
             api_url=request.build_absolute_uri(f"{reverse('api:export', args=[project.slug])}?{query}"),
-            pinned=pinned, manifest_json=json.dumps(manifest, indent=2, ensure_ascii=False),
+            pinned=pinned, excluded=[(why, n) for why, n in manifest["excluded"].items() if n],
+            manifest_json=json.dumps(manifest, indent=2, ensure_ascii=False),
         )
     template = "exports/partials/export_preview.html" if request.htmx else "exports/export.html"
     # htmx swaps in only 2xx answers: it gets the message with a 200, a plain request the 400.
