@@ -107,3 +107,20 @@ def test_admins_save_a_snapshot_of_what_they_previewed(client, known_labels, url
         response = client.post(urls["snapshot"], bad)
         assert response.status_code == 400 and message in response.content.decode()
     assert Snapshot.objects.count() == 1
+
+
+def test_parquet_and_datasets_downloads_hold_the_counted_rows(client, known_labels, urls, reviewer):
+    import io
+    import zipfile
+
+    import pyarrow.parquet as pq
+
+    client.force_login(reviewer)
+    query = "?dataset=unpaired&format=parquet"
+    html = client.get(urls["export"] + query).content.decode()
+    assert re.search(r'data-testid="rows-total">4<', html)
+    parquet = body_of(client.get(urls["download"] + query))
+    assert pq.read_table(io.BytesIO(parquet)).num_rows == 4
+    archive = zipfile.ZipFile(io.BytesIO(body_of(client.get(urls["download"] + "?dataset=unpaired&format=datasets"))))
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["rows_total"] == 4 and manifest["format"] == "datasets"
