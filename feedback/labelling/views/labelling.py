@@ -148,9 +148,9 @@ def label_undo(request, project):
     try:
         label_undo_last(project=project, user=request.user)
     except LabellingError as error:
-        if not request.htmx:
+        if not request.htmx:  # a refusal: the labelling page, its message among the page's
             messages.error(request, str(error))
-            return _next_page(request, project, status=error.status_code)
+            return redirect("labelling:label", slug=project.slug)
         return _next(request, project, warning=str(error))
     if not request.htmx:
         messages.success(request, "Undone: the task is back for you to label again; your earlier answer is kept.")
@@ -159,15 +159,6 @@ def label_undo(request, project):
     if gate is not None:
         return gate
     return _render_task(request, project, assignment_next(project=project, user=request.user), undone=True)
-
-
-def _next_page(request, project, *, status: int):
-    """The labelling page itself, answered with `status` (a refusal's, its message
-    among the page's messages)."""
-    gate = _codebook_gate(request, project)
-    if gate is not None:
-        return gate
-    return _render_task(request, project, assignment_next(project=project, user=request.user), status=status)
 
 
 def _next(request, project, *, warning: str = ""):
