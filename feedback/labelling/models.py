@@ -61,6 +61,10 @@ class Project(models.Model):
     gold_rate = models.FloatField(
         default=0.1, help_text="Share of served tasks that are gold items, when gold exists."
     )
+    labels_editable_minutes = models.PositiveIntegerField(
+        default=24 * 60,
+        help_text="How long after submitting an annotator may still edit or undo a label (0: never).",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -419,3 +423,42 @@ class Label(models.Model):
 
     def __str__(self):
         return f"label {self.pk} on task {self.task_id} by {self.annotator_id}"
+
+
+class RevisionAction(models.TextChoices):
+    EDIT = "edit", "Edited"
+    UNDO = "undo", "Undone"
+
+
+class LabelRevision(models.Model):
+    """A label as it was before its annotator edited or undid it: nothing an annotator
+    changes is lost. An undone label is deleted (its slot goes back to the task), so a
+    revision keeps everything it needs without the label: its task, annotator and
+    assignment, with the answer as it stood and the order it was shown in. An
+    annotator's revisions of a task are the history of their answer to it, whichever
+    label (an undone one, the one given again) they belonged to."""
+
+    label = models.ForeignKey(Label, null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions")
+    # Served by revision_history_idx, which starts with it.
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="label_revisions", db_index=False)
+    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="label_revisions")
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="revisions")
+    action = models.CharField(max_length=10, choices=RevisionAction.choices)
+    # The label as it stood before the change.
+    label_created_at = models.DateTimeField(help_text="When the label revised was submitted.")
+    codebook = models.ForeignKey(CodebookVersion, on_delete=models.PROTECT, related_name="label_revisions")
+    answer = models.JSONField(help_text="The answer before the change, in canonical positions.")
+    rewrite = models.TextField(blank=True)
+    comment = models.TextField(blank=True)
+    display_order = models.JSONField(help_text="Canonical positions in the order they were shown.")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, help_text="When the change was made.")
+
+    class Meta:
+        ordering = ["task", "annotator", "created_at", "id"]
+        indexes = [models.Index(fields=["task", "annotator", "created_at", "id"], name="revision_history_idx")]
+
+    def __str__(self):
+        return f"{self.get_action_display()} label on task {self.task_id} by {self.annotator_id}"

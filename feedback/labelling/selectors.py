@@ -13,6 +13,7 @@ from feedback.labelling.models import (
     CodebookAcknowledgement,
     CodebookVersion,
     Label,
+    LabelRevision,
     Membership,
     Project,
     Prompt,
@@ -225,3 +226,25 @@ def labels_of_codebook_versions(labels: QuerySet[Label], versions: list[int]) ->
     codebooks = list(CodebookVersion.objects.filter(version__in=versions).values_list("pk", flat=True))
     return labels.filter(codebook_id__in=codebooks) if codebooks else labels.none()
 
+
+
+def revisions_of(label: Label) -> QuerySet[LabelRevision]:
+    """The history of the label's annotator's answer to its task, oldest first: this
+    label's edits and any label of theirs on the task that they undid before it."""
+    return LabelRevision.objects.filter(task_id=label.task_id, annotator_id=label.annotator_id).select_related(
+        "codebook").order_by("created_at", "id")
+
+
+def revised_labels(labels) -> set[int]:
+    """The ids of those of `labels` whose answer has a history (edited, or given again
+    after an undo): one query, for a page of labels."""
+    labels = list(labels)
+    changed = set(LabelRevision.objects.filter(task_id__in={label.task_id for label in labels},
+                                               annotator_id__in={label.annotator_id for label in labels})
+                  .values_list("task_id", "annotator_id"))
+    return {label.pk for label in labels if (label.task_id, label.annotator_id) in changed}
+
+
+def last_label_of(user, project: Project) -> Label | None:
+    """The user's newest label in the project (what "Undo last label" undoes)."""
+    return Label.objects.filter(task__project=project, annotator=user).order_by("-created_at", "-id").first()

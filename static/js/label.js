@@ -225,6 +225,12 @@
       return;
     }
     if (e.key === "?") { e.preventDefault(); toggleCodebook(); return; }
+    if (e.key === "z") {
+      // Exactly the "Undo last" button (there is one only after a label): also on "All caught up".
+      const undo = document.querySelector("#task-area button[data-action=undo]");
+      if (undo) { e.preventDefault(); undo.click(); }
+      return;
+    }
     const f = form();
     if (!f) return;
     const kind = f.dataset.kind;

@@ -40,7 +40,7 @@ def test_pages_with_numbers_in_their_path(world):
     slug = world.project.slug
     label = world.tasks["pair"][0].labels.first().pk
     known = [label, world.run.pk, world.tasks["pair"][0].pk, 1, 2]
-    pages = ["labels/{}/", "training/runs/{}/", "rounds/{}/", "codebook/v{}/", "quality/tasks/{}/adjudicate/"]
+    pages = ["labels/{}/", "labels/{}/edit/", "training/runs/{}/", "rounds/{}/", "codebook/v{}/", "quality/tasks/{}/adjudicate/"]
 
     @fuzz_settings()
     @given(page=st.sampled_from(pages), number=path_ids(known))
