@@ -93,21 +93,24 @@ def adjudication_queue(request, project):
 QUEUE_LENGTH = 100
 
 
-# The pages a task's adjudication is opened from, and what its way back is called there.
-BACK = {"quality:dashboard": "Quality", "quality:queue": "Disputed", "quality:gold": "Gold"}
+# The pages a task's adjudication is opened from: what its way back is called there,
+# and the menu entry lit on the way.
+BACK = {"quality:dashboard": ("Quality", "quality"), "quality:queue": ("Disputed", "adjudicate"),
+        "quality:gold": ("Gold", "gold")}
 
 
-def _back(request, project) -> tuple[str, str]:
-    """Where the adjudication page returns to, and that page's name: `next` (on the link,
-    then a hidden field in the form) when it is one of this project's BACK pages on this
-    site, with its query (the queue's sort and filters); else the dashboard."""
+def _back(request, project) -> tuple[str, str, str]:
+    """Where the adjudication page returns to, that page's name and its menu entry:
+    `next` (on the link, then a hidden field in the form) when it is one of this
+    project's BACK pages on this site, with its query (the queue's sort and filters);
+    else the dashboard."""
     wanted = request.POST.get("next") or request.GET.get("next") or ""
-    pages = {reverse(name, args=[project.slug]): title for name, title in BACK.items()}
+    pages = {reverse(name, args=[project.slug]): names for name, names in BACK.items()}
     path = urlsplit(wanted).path
     if path in pages and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()},
                                                             require_https=request.is_secure()):
-        return wanted, pages[path]
-    return reverse("quality:dashboard", args=[project.slug]), BACK["quality:dashboard"]
+        return wanted, *pages[path]
+    return reverse("quality:dashboard", args=[project.slug]), *BACK["quality:dashboard"]
 
 
 @project_view(min_role=Role.REVIEWER)
@@ -117,7 +120,7 @@ def adjudicate(request, project, task_id):
     labelling form's converter, beside each annotator's answer as they saw it."""
     task = get_object_or_404(Task.objects.select_related("prompt"), project=project, pk=task_id)
     existing = Adjudication.objects.filter(task=task).select_related("reviewer").first()
-    back, back_title = _back(request, project)
+    back, back_title, nav = _back(request, project)
     form = AdjudicationForm(request.POST or None, initial={"make_gold": task.is_gold or request.GET.get("gold") == "1"})
     error = ""
     if request.method == "POST" and not form.is_valid():
@@ -141,7 +144,7 @@ def adjudicate(request, project, task_id):
     for label in labels:
         label.seen = answer_as_seen(label.kind, label.answer, label.display_order)
     return render(request, "quality/adjudicate.html", {
-        "project": project, "nav": "quality", "task": task, "labels": labels, "existing": existing, "form": form,
+        "project": project, "nav": nav, "task": task, "labels": labels, "existing": existing, "form": form,
         "error": error, "is_admin": request.membership.role == Role.ADMIN, "back": back, "back_title": back_title,
         "shown": shown_responses(task.kind, candidates, given), "post": given,
         "rank_choices": range(1, len(candidates) + 1),
