@@ -9,6 +9,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -65,6 +66,13 @@ class Project(models.Model):
         default=24 * 60,
         help_text="How long after submitting an annotator may still edit or undo a label (0: never).",
     )
+    # At most, not below: an even split (a share of one half) is always a dispute, so
+    # the least a project can ask for is 0.5; 1.0 takes every task whose labels disagree.
+    dispute_threshold = models.FloatField(
+        default=1.0, validators=[MinValueValidator(0.5), MaxValueValidator(1.0)],
+        help_text="A task is disputed, and waits in the adjudication queue, when the majority share of its "
+                  "most split point is at most this (0.5 to 1.0; 1.0: whenever its labels disagree).",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -73,6 +81,10 @@ class Project(models.Model):
             models.CheckConstraint(condition=Q(overlap__gte=1), name="project_overlap_positive"),
             models.CheckConstraint(
                 condition=Q(gold_rate__gte=0) & Q(gold_rate__lte=1), name="project_gold_rate_0_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(dispute_threshold__gte=0.5) & Q(dispute_threshold__lte=1),
+                name="project_dispute_threshold_half_to_1",
             ),
         ]
 

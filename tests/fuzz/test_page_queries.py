@@ -11,11 +11,12 @@ from tests.support.strategies import form_values, fuzz_settings, path_ids
 DATES = ["2024-05-01", "2020-13-45", "2020-02-30", "9999-12-31", "0001-01-01", "2024-05-01T10:00:00+05:00",
          "9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+01:00", "yesterday", "20240501"]
 PARAMETERS = ["since", "until", "codebook_version", "tier", "split", "min_agreement", "max_label_id", "show", "task",
-              "gold", "from", "annotator", "page", "next"]
+              "gold", "from", "annotator", "page", "next",
+              "sort", "kind", "max_share"]
 
 
 def query_strings():
-    value = st.one_of(st.sampled_from(DATES), st.sampled_from(["1", "all", "expert", "train", "ada"]), form_values())
+    value = st.one_of(st.sampled_from(DATES), st.sampled_from(["1", "all", "expert", "train", "ada", "newest", "rank", "0.5", "nan", "1e999"]), form_values())
     pairs = st.lists(st.tuples(st.sampled_from(PARAMETERS), value), max_size=4)
     return pairs.map(lambda items: "&".join(
         f"{name}={quote_from_bytes(str(v).encode('utf-8', 'surrogatepass'), safe='')}" for name, v in items))

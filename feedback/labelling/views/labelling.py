@@ -12,7 +12,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from feedback.labelling.access import project_view
 from feedback.labelling.errors import CodebookNotAcknowledged, InvalidAnswer, LabellingError, SubmissionIdReused
-from feedback.labelling.forms import submission_from_post
+from feedback.labelling.forms import shown_responses, submission_from_post
 from feedback.labelling.models import Assignment, AssignmentStatus, TaskKind
 from feedback.labelling.selectors import assignment_of, assignment_payload, progress_for, render_markdown
 from feedback.labelling.services.assignments import assignment_next, assignment_skip
@@ -65,11 +65,7 @@ def _task_context(request, project, assignment: Assignment | None, *, error: str
     payload = assignment_payload(assignment)
     task = payload["task"]
     post = request.POST if again else {}
-    shown = [dict(candidate, number=i + 1) for i, candidate in enumerate(payload["candidates"])]
-    field = {TaskKind.THUMBS: "thumb_{}", TaskKind.RANK: "rank_{}"}.get(task["kind"])
-    if post and field:  # what they had given each response: their thumb, or the rank they chose
-        for item in shown:
-            item["posted"] = post.get(field.format(item["position"]), "")
+    shown = shown_responses(task["kind"], payload["candidates"], post)  # with what they had given each
     context.update(
         {
             "task": {"pk": task["id"], "kind": task["kind"], "kind_label": TaskKind(task["kind"]).label},
