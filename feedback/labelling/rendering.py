@@ -20,7 +20,7 @@ ALLOWED_TAGS = {
     "blockquote", "a", "hr", "br", "table", "thead", "tbody", "tr", "th", "td", "kbd",
     "div", "span",
 }
-HIGHLIGHT_CLASS = "highlight"  # the box around a highlighted code block, styled by code.css
+HIGHLIGHT_CLASS = "codehilite"  # the box around a highlighted code block, styled by code.css
 # Every class Pygments' HTML formatter gives a token ("k" keyword, "s2" string, ...).
 TOKEN_CLASSES = {name for name in STANDARD_TYPES.values() if name}
 ALLOWED_CLASSES = {"div": {HIGHLIGHT_CLASS}, "span": TOKEN_CLASSES}

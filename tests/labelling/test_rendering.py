@@ -38,7 +38,7 @@ def test_lists_tables_and_emphasis_render():
 def test_fenced_code_gets_pygments_classes_not_styles():
     html = render_markdown("```python\ndef f(x):\n    return x  # done\n```\n")
     tags = Tags(html).found
-    assert ("div", {"class": "highlight"}) in tags and "pre" in Tags(html).names()
+    assert ("div", {"class": "codehilite"}) in tags and "pre" in Tags(html).names()
     assert '<span class="k">def</span>' in html and '<span class="nf">f</span>' in html
     assert '<span class="c1"># done</span>' in html
     assert "style" not in html
@@ -48,7 +48,7 @@ def test_code_in_other_languages_and_without_one():
     sql = render_markdown("```sql\nSELECT name FROM t WHERE id = 1;\n```")
     assert '<span class="k">SELECT</span>' in sql
     plain = render_markdown("```\nx < y && y > z\n```")
-    assert '<div class="highlight">' in plain and "x &lt; y &amp;&amp; y &gt; z" in plain and 'class="k"' not in plain
+    assert '<div class="codehilite">' in plain and "x &lt; y &amp;&amp; y &gt; z" in plain and 'class="k"' not in plain
 
 
 def test_code_shows_html_in_it_as_text():
@@ -112,9 +112,9 @@ def test_ordinary_links_stay_and_do_not_pass_the_opener():
 def test_the_only_classes_are_pygments_tokens_for_code_css():
     html = render_markdown('<span class="evil">x</span>\n\n```python\n@cache\ndef f(x="s"):\n    return 1.5\n```')
     classes = {attrs["class"] for _, attrs in Tags(html).found if "class" in attrs}
-    assert classes and classes <= {"highlight", "k", "nf", "n", "p", "o", "s2", "mf", "nd", "w", "kc", "sd", "c1"}
+    assert classes and classes <= {"codehilite", "k", "nf", "n", "p", "o", "s2", "mf", "nd", "w", "kc", "sd", "c1"}
     code_css = (settings.BASE_DIR / "static" / "css" / "code.css").read_text()
-    assert all(f".highlight .{name} " in code_css for name in classes - {"highlight", "n", "p"})
+    assert all(f".codehilite .{name} " in code_css for name in classes - {"codehilite", "n", "p"})
 
 
 def test_empty_and_missing_text():
