@@ -8,10 +8,12 @@ cleans the output against a short list of tags, attributes and classes, so nothi
 Markdown library lets through (a `javascript:` link, an image from anywhere) reaches
 the page.
 """
+import re
 from functools import lru_cache
 
 import markdown
 import nh3
+from django.utils.html import escape
 from markdown.extensions import Extension
 from pygments.token import STANDARD_TYPES
 
@@ -47,9 +49,32 @@ class RawHtmlAsText(Extension):
         md.inlinePatterns.deregister("html")
 
 
+# Python-Markdown looks for the end of a link from every "[" on, to its "]" or else to
+# the end of the paragraph, and likewise for its address after "](": many unclosed brackets take time in the square of the
+# paragraph's length (twenty thousand "[" take over a minute). That search, in
+# characters, is estimated first; code is not searched, so it is left out. A text over
+# the budget (about a tenth of a second) is shown as plain text instead.
+LINK_SEARCH_BUDGET = 400_000
+FENCED_OR_INLINE_CODE = re.compile(r"^(```|~~~).*?^\1|`[^`\n]*`", re.MULTILINE | re.DOTALL)
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+BRACKET = re.compile(r"[\[\]]")
+LINK_ADDRESS = re.compile(r"\]\(")
+
+
+def render_markdown(text: str) -> str:
+    """Markdown → sanitized HTML, safe to mark safe. Cached: the same response is shown
+    to each of its annotators and reviewers, and a page shows several."""
+    return _render(text or "")
+
+
 @lru_cache(maxsize=1024)
 def _render(text: str) -> str:
-    html = markdown.markdown(text, extensions=[*EXTENSIONS, RawHtmlAsText()], extension_configs=EXTENSION_CONFIGS)
+    if _link_search_cost(text) > LINK_SEARCH_BUDGET:
+        return _plain(text)
+    try:
+        html = markdown.markdown(text, extensions=[*EXTENSIONS, RawHtmlAsText()], extension_configs=EXTENSION_CONFIGS)
+    except RecursionError:  # lists or quotes nested hundreds deep
+        return _plain(text)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -60,7 +85,23 @@ def _render(text: str) -> str:
     )
 
 
-def render_markdown(text: str) -> str:
-    """Markdown → sanitized HTML, safe to mark safe. Cached: the same response is shown
-    to each of its annotators and reviewers, and a page shows several."""
-    return _render(text or "")
+def _link_search_cost(text: str) -> int:
+    cost = 0
+    for paragraph in PARAGRAPH_BREAK.split(FENCED_OR_INLINE_CODE.sub("", text)):
+        opened = []
+        for bracket in BRACKET.finditer(paragraph):
+            if bracket.group() == "[":
+                opened.append(bracket.start())
+            elif opened:
+                cost += bracket.start() - opened.pop()
+        cost += sum(len(paragraph) - start for start in opened)
+        # And from every "](" to its ")": a link's address, searched the same way.
+        for address in LINK_ADDRESS.finditer(paragraph):
+            end = paragraph.find(")", address.end())
+            cost += (end if end != -1 else len(paragraph)) - address.start()
+    return cost
+
+
+def _plain(text: str) -> str:
+    """The text as it is, for one Markdown cannot render in a page's time."""
+    return f'<div class="unrendered">{escape(text)}</div>'

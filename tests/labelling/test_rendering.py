@@ -133,3 +133,28 @@ def test_a_response_renders_fast_enough_for_a_page():
 def test_the_template_filter_marks_the_sanitized_html_safe():
     out = Template("{% load rendering %}{{ text|rendered }}").render(Context({"text": "**hi** <b>x</b>"}))
     assert out == "<p><strong>hi</strong> &lt;b&gt;x&lt;/b&gt;</p>"
+
+
+@pytest.mark.parametrize("source", [
+    "[" * 20_000,  # each unclosed "[" searched to the paragraph's end: over a minute if rendered
+    "![" * 10_000,
+    "[a](" * 5_000,
+    "[a][" * 5_000,
+    "[" * 5_000 + "]" * 5_000,
+    "".join("  " * depth + "- x\n" for depth in range(500)),  # deeper than Python's recursion
+])
+def test_text_markdown_cannot_render_in_time_shows_as_plain_text(source):
+    started = time.perf_counter()
+    html = render_markdown(source + " <script>alert(1)</script>")
+    assert time.perf_counter() - started < 5  # the deep list takes about a second to fail
+    assert html.startswith('<div class="unrendered">') and "<script" not in html and "&lt;script&gt;" in html
+
+
+@pytest.mark.parametrize("source", [
+    "See [1] and [2], and [the docs](https://docs.python.org/3/) (in English).",
+    "- [ ] to do\n- [x] done\n" * 100,
+    "Result: " + "[1, 2], " * 3_000,
+    "```python\n" + "grid = [[0] * 8 for _ in range(8)]\n" * 400 + "```\n",
+])
+def test_ordinary_brackets_still_render(source):
+    assert not render_markdown(source).startswith('<div class="unrendered">')
