@@ -155,3 +155,25 @@ def test_the_disputed_queue_opens_each_response_rendered(page, project, annotato
     renders_the_code_answer(page, first)
     assert first.locator(".rendered").is_visible()
     fits(page, "rendering-queue")
+
+
+@pytest.mark.parametrize("kind,keys", [("thumbs", ["u", "d"]), ("rank", ["2", "1"])])
+def test_code_in_a_thumbs_or_rank_card_scrolls_inside_it_on_a_phone(page, project, annotators, kind, keys):
+    project.gold_rate = 0
+    project.save()
+    import_jsonl(project=project, lines=jsonl_lines([{
+        "external_id": kind, "prompt": PROMPT, "kind": kind,
+        "candidates": [{"text": CODE_ANSWER, "producer": "model-a"}, {"text": LIST_ANSWER, "producer": "model-b"}]}]))
+    page.set_viewport_size(PHONE)
+    log_in(page, "alice", "alice-pw")
+    page.goto(f"/p/{project.slug}/label/")
+    page.wait_for_selector("#label-form")
+    renders_the_code_answer(page, code_card(page))
+    assert code_card(page).locator(".codehilite pre").evaluate("pre => pre.scrollWidth > pre.clientWidth")
+    assert page.locator("[data-scroll-together]").count() == 0  # only a pair's two cards scroll together
+    fits(page, f"rendering-{kind}")
+    for key in keys:
+        page.keyboard.press(key)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=no-task]")
+    assert Label.objects.get(annotator=annotators[0]).kind == kind
