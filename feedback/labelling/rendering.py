@@ -50,12 +50,12 @@ class RawHtmlAsText(Extension):
 
 
 # Python-Markdown looks for the end of a link from every "[" on, to its "]" or else to
-# the end of the paragraph, and likewise for its address after "](": many unclosed brackets take time in the square of the
-# paragraph's length (twenty thousand "[" take over a minute). That search, in
-# characters, is estimated first; code is not searched, so it is left out. A text over
-# the budget (about a tenth of a second) is shown as plain text instead.
+# the end of the paragraph, and likewise for an address after "](": many unclosed
+# brackets take time in the square of the paragraph's length, minutes for a long one.
+# That search, in characters, is estimated first (code is not searched, so it is left
+# out), and a text over the budget, a small fraction of a second, shows as plain text.
 LINK_SEARCH_BUDGET = 400_000
-FENCED_OR_INLINE_CODE = re.compile(r"^(```|~~~).*?^\1|`[^`\n]*`", re.MULTILINE | re.DOTALL)
+FENCED_OR_INLINE_CODE = re.compile(r"^[ \t]*(```|~~~).*?^[ \t]*\1|`[^`\n]*`", re.MULTILINE | re.DOTALL)
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 BRACKET = re.compile(r"[\[\]]")
 LINK_ADDRESS = re.compile(r"\]\(")
@@ -67,7 +67,7 @@ def render_markdown(text: str) -> str:
     return _render(text or "")
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)  # bounded: a big code answer renders to several times its size
 def _render(text: str) -> str:
     if _link_search_cost(text) > LINK_SEARCH_BUDGET:
         return _plain(text)
@@ -99,6 +99,8 @@ def _link_search_cost(text: str) -> int:
         for address in LINK_ADDRESS.finditer(paragraph):
             end = paragraph.find(")", address.end())
             cost += (end if end != -1 else len(paragraph)) - address.start()
+            if cost > LINK_SEARCH_BUDGET:
+                break  # known already; don't search the rest
     return cost
 
 
