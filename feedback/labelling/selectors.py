@@ -1,9 +1,6 @@
 """Reads of the labelling app: membership and roles, progress, what a user may see."""
-from functools import lru_cache
 from typing import NamedTuple
 
-import markdown
-import nh3
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -180,23 +177,6 @@ def quiz_passed(user, codebook: CodebookVersion) -> bool:
     if not codebook.quiz_questions.exists():
         return True
     return codebook.quiz_attempts.filter(user=user, passed=True).exists()
-
-
-ALLOWED_TAGS = {
-    "p", "h1", "h2", "h3", "h4", "h5", "ul", "ol", "li", "strong", "em", "code", "pre",
-    "blockquote", "a", "hr", "br", "table", "thead", "tbody", "tr", "th", "td", "kbd",
-}
-
-
-@lru_cache(maxsize=256)
-def _render(text: str) -> str:
-    html = markdown.markdown(text, extensions=["tables", "fenced_code", "sane_lists"])
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}}, link_rel="noopener noreferrer")
-
-
-def render_markdown(text: str) -> str:
-    """Codebook Markdown → sanitized HTML (raw HTML and scripts in the source are dropped)."""
-    return _render(text)
 
 
 def labels_visible_to(user, project: Project) -> QuerySet[Label]:

@@ -71,13 +71,14 @@ def adjudication_queue(project: Project, choice: QueueChoice | None = None, *, l
 
 def describe_disputes(disputed: list[dict]) -> list[dict]:
     """Adds each disputed task's prompt ("prompt", its first words) and responses
-    ("responses": [(number, first words)], numbered as on every reviewer page). Two queries."""
+    ("responses": [(number, first words, whole text)], numbered as on every reviewer page;
+    the page shows the first words and opens to the whole text, rendered). Two queries."""
     ids = [d["task_id"] for d in disputed]
     prompts = dict(Task.objects.filter(pk__in=ids).values_list("pk", "prompt__messages"))
     responses = defaultdict(list)
     for task_id, position, text in TaskCandidate.objects.filter(task_id__in=ids).order_by("task_id", "position").values_list(
             "task_id", "position", "candidate__text"):
-        responses[task_id].append((position + 1, _excerpt(text, 80)))
+        responses[task_id].append((position + 1, _excerpt(text, 80), text))
     for item in disputed:
         item["prompt"], item["responses"] = _first_words(prompts[item["task_id"]]), responses[item["task_id"]]
     return disputed

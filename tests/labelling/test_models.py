@@ -131,7 +131,7 @@ def test_the_dispute_threshold_is_edited_with_the_projects_settings_in_the_admin
     page = client.get(url).content.decode()
     assert 'name="dispute_threshold"' in page and "majority share of its most split point is at most this" in page
     form = {"name": project.name, "slug": project.slug, "overlap": 3, "default_task_kind": "pair", "base_model": "demo",
-            "lease_minutes": 30, "gold_rate": 0.1, "created_at_0": "2026-01-01", "created_at_1": "00:00:00",
+            "lease_minutes": 30, "gold_rate": 0.1, "labels_editable_minutes": 1440, "created_at_0": "2026-01-01", "created_at_1": "00:00:00",
             "memberships-TOTAL_FORMS": 0, "memberships-INITIAL_FORMS": 0}
     refused = client.post(url, {**form, "dispute_threshold": "0.4"})
     assert refused.status_code == 200 and "greater than or equal to 0.5" in refused.content.decode()

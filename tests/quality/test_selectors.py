@@ -41,9 +41,9 @@ def test_the_queue_holds_disputed_tasks_of_each_kind_smallest_majority_first(tas
     assert queue[0]["majority_share"] == 0.5 and queue[0]["prompt"] == "Selector question 0?"
     # make_label shows the responses in their own order: Response 1 (A) first
     assert queue[1]["answers"] == ["Response 2 ×2 (seen first by 0)", "Response 1 ×1 (seen first by 1)"]
-    assert queue[1]["responses"] == [(1, "one 1"), (2, "two 1")]
+    assert queue[1]["responses"] == [(1, "one 1", "one 1"), (2, "two 1", "two 1")]
     assert queue[2]["kind"] == "rank" and queue[2]["answers"] == ["1 > 2 > 3 ×1", "1 > 3 > 2 ×1", "3 > 2 > 1 ×1"]
-    assert queue[2]["responses"] == [(1, "one 3"), (2, "two 3"), (3, "three 3")]
+    assert queue[2]["responses"] == [(1, "one 3", "one 3"), (2, "two 3", "two 3"), (3, "three 3", "three 3")]
     assert queue[3]["answers"] == ["Response 1: 3 up · 0 down", "Response 2: 2 up · 1 down"]
     assert queue[3]["majority_share"] == pytest.approx(0.667)  # its most split response's
 

@@ -14,7 +14,8 @@ from feedback.labelling.access import project_view
 from feedback.labelling.errors import CodebookNotAcknowledged, InvalidAnswer, LabellingError, SubmissionIdReused
 from feedback.labelling.forms import shown_responses, submission_from_post
 from feedback.labelling.models import Assignment, AssignmentStatus, TaskKind
-from feedback.labelling.selectors import assignment_of, assignment_payload, progress_for, render_markdown
+from feedback.labelling.rendering import render_markdown
+from feedback.labelling.selectors import assignment_of, assignment_payload, progress_for
 from feedback.labelling.services.assignments import assignment_next, assignment_skip
 from feedback.labelling.services.codebooks import codebook_require_acknowledged
 from feedback.labelling.services.labels import label_submit_and_next
