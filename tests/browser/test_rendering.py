@@ -136,7 +136,7 @@ def test_a_label_and_its_adjudication_show_the_same_rendering(page, project, ann
     page.context.clear_cookies()
     log_in(page, "rita", "rita-pw")
     page.goto(f"/p/{project.slug}/quality/tasks/{pair_task.pk}/adjudicate/")
-    renders_the_code_answer(page, page.locator("section.candidate", has_text="model-a"))
+    renders_the_code_answer(page, page.locator(".candidates .candidate", has_text="model-a"))
     assert page.locator("section.prompt .rendered li").count() == 2
     fits(page, "rendering-adjudicate")
 
