@@ -226,6 +226,8 @@
 
   document.addEventListener("keydown", (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
+    // Keys on the top bar's links and menus are theirs (Enter follows a link there).
+    if (e.target.closest?.(".topbar")) return;
     const dialog = document.getElementById("shortcuts");
     if (isTyping(document.activeElement)) {
       if (e.key === "Escape") document.activeElement.blur();

@@ -348,3 +348,17 @@ def test_the_shortcuts_badge_and_the_question_mark_open_the_shortcuts(page, proj
     assert page.is_visible("#codebook-panel")  # the codebook stays as it was
     page.keyboard.press("?")
     assert not help_dialog.is_visible()
+
+
+def test_enter_on_a_header_link_follows_it(page, project, alice):
+    """The page's keys are for the task, not for the top bar: Enter on a focused header
+    link opens that page, and sends nothing."""
+    import_tasks(project, "pair", 1, 2)
+    log_in(page, "alice", "alice-pw")
+    page.goto(f"/p/{project.slug}/label/")
+    assignment = shown(page)
+    page.keyboard.press("1")
+    page.get_by_role("navigation", name="Project").get_by_role("link", name="Labels").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/p/{project.slug}/labels/")
+    assert not Label.objects.filter(assignment=assignment).exists()
