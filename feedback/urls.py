@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from feedback import converters
+from feedback.api.pages import tokens_page
 
 converters.register()  # before the apps' patterns below use <id:...> and <int32:...>
 
@@ -11,9 +12,11 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", include("feedback.api.urls")),
+    path("accounts/tokens/", tokens_page, name="tokens"),
     path("", include("feedback.labelling.urls")),
     path("", include("feedback.loop.urls")),
     path("", include("feedback.quality.urls")),
+    path("", include("feedback.exports.urls")),
 ]
 
 # Errors Django answers itself (no route, a bad Host, a body too large, a crash): JSON

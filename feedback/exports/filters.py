@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from feedback.labelling.filters import FilterError, LabelFilters, parse_label_filters
 
 DATASETS = ("preference", "unpaired", "sft", "raw")
+# A snapshot is what a training run reads: raw labels are no training set.
+SNAPSHOT_DATASETS = tuple(d for d in DATASETS if d != "raw")
 # A manifest's "filters" keep the order they have always been written in.
 MANIFEST_ORDER = ("codebook_versions", "since", "until", "min_agreement", "tiers", "split", "max_label_id",
                   "weight_by_reliability")

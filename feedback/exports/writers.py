@@ -51,6 +51,9 @@ def _schema(dataset: str, form: str, columns):
             ("candidates", pa.list_(pa.struct([("position", pa.int32()), ("kind", pa.string()), ("name", pa.string()),
                                                 ("adapter_version", pa.int32())]))),
             ("rewrite", pa.string()), ("comment", pa.string()), ("created_at", pa.string()),
+            ("revisions", pa.list_(pa.struct([("action", pa.string()), ("answer", pa.string()), ("rewrite", pa.string()),
+                                               ("comment", pa.string()), ("codebook_version", pa.int32()),
+                                               ("given_at", pa.string()), ("changed_at", pa.string())]))),
         ],
     }[dataset]
     extra_types = {
@@ -63,8 +66,10 @@ def _schema(dataset: str, form: str, columns):
 
 def _parquet_ready(row: dict, dataset: str) -> dict:
     if dataset == "raw":
-        # A raw answer's keys vary by task kind; Parquet keeps it as JSON text.
-        return {**row, "answer": json.dumps(row["answer"], sort_keys=True)}
+        # A raw answer's keys vary by task kind; Parquet keeps it (and each earlier one) as JSON text.
+        return {**row, "answer": json.dumps(row["answer"], sort_keys=True),
+                "revisions": [{**revision, "answer": json.dumps(revision["answer"], sort_keys=True)}
+                              for revision in row.get("revisions", [])]}
     return row
 
 

@@ -8,6 +8,7 @@ from feedback.labelling.models import (
     Candidate,
     CodebookVersion,
     Label,
+    LabelRevision,
     Membership,
     Project,
     Prompt,
@@ -107,4 +108,17 @@ class LabelAdmin(admin.ModelAdmin):
     raw_id_fields = ["assignment", "task"]
 
     def has_change_permission(self, request, obj=None):
-        return False  # labels are raw data: exports derive from them, nothing edits them
+        return False  # labels are raw data: only their annotator changes them (services/revisions.py, which keeps the earlier answer)
+
+
+@admin.register(LabelRevision)
+class LabelRevisionAdmin(admin.ModelAdmin):
+    list_display = ["id", "action", "task", "annotator", "label", "label_created_at", "created_at"]
+    list_filter = ["action", "task__project"]
+    raw_id_fields = ["label", "task", "assignment"]
+
+    def has_add_permission(self, request):
+        return False  # written by the edit and undo services only
+
+    def has_change_permission(self, request, obj=None):
+        return False  # the earlier answers are a record: nothing edits them

@@ -46,3 +46,16 @@ class ImportRejected(LabellingError):
         shown = "; ".join(f"line {n}: {reason}" for n, reason in errors[:5])
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
         super().__init__(f"Import rejected, nothing written. {shown}{more}")
+
+
+class RevisionRefused(LabellingError):
+    """An edit or undo the project does not allow: not the caller's label, or its
+    editing window has passed."""
+
+    status_code = 403
+
+
+class NothingToUndo(LabellingError):
+    """No such label of the caller's (undone already, or never given)."""
+
+    status_code = 404

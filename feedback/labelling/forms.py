@@ -38,6 +38,33 @@ def answer_from_post(kind: str, n_candidates: int, post) -> dict:
     raise InvalidAnswer("Unknown task kind.")
 
 
+# The field that holds what was given each response, by kind (answer_from_post reads them).
+RESPONSE_FIELDS = {TaskKind.THUMBS: "thumb_{}", TaskKind.RANK: "rank_{}"}
+
+
+def post_from_answer(kind: str, answer: dict | None) -> dict:
+    """A stored (canonical) answer as the form fields answer_from_post reads back: a page
+    that shows a recorded answer fills in its controls with it. Nothing for no answer."""
+    if not isinstance(answer, dict):
+        return {}
+    if kind == TaskKind.PAIR:
+        return {"choice": answer.get("choice") or "", "strength": str(answer.get("strength") or "")}
+    if kind == TaskKind.THUMBS:
+        return {f"thumb_{position}": thumb for position, thumb in (answer.get("thumbs") or {}).items()}
+    if kind == TaskKind.RANK:
+        return {f"rank_{position}": str(rank) for rank, position in enumerate(answer.get("order") or [], 1)}
+    return {}
+
+
+def shown_responses(kind: str, candidates: list[dict], post) -> list[dict]:
+    """The responses in the order shown (`candidates`: each with its position, letter and
+    text), numbered from 1, with what `post` gave each ("posted": its thumb, or its rank),
+    for the answer controls (templates/labelling/partials/answer_controls.html)."""
+    field = RESPONSE_FIELDS.get(kind)
+    return [dict(candidate, number=i + 1, posted=post.get(field.format(candidate["position"]), "") if field else "")
+            for i, candidate in enumerate(candidates)]
+
+
 def time_spent_from_post(post) -> int:
     """The browser measures time on the task when it can; without JavaScript the page's
     render time (a hidden field) gives the elapsed time."""

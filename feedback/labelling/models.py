@@ -9,6 +9,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -61,6 +62,17 @@ class Project(models.Model):
     gold_rate = models.FloatField(
         default=0.1, help_text="Share of served tasks that are gold items, when gold exists."
     )
+    labels_editable_minutes = models.PositiveIntegerField(
+        default=24 * 60,
+        help_text="How long after submitting an annotator may still edit or undo a label (0: never).",
+    )
+    # At most, not below: an even split (a share of one half) is always a dispute, so
+    # the least a project can ask for is 0.5; 1.0 takes every task whose labels disagree.
+    dispute_threshold = models.FloatField(
+        default=1.0, validators=[MinValueValidator(0.5), MaxValueValidator(1.0)],
+        help_text="A task is disputed, and waits in the adjudication queue, when the majority share of its "
+                  "most split point is at most this (0.5 to 1.0; 1.0: whenever its labels disagree).",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -69,6 +81,10 @@ class Project(models.Model):
             models.CheckConstraint(condition=Q(overlap__gte=1), name="project_overlap_positive"),
             models.CheckConstraint(
                 condition=Q(gold_rate__gte=0) & Q(gold_rate__lte=1), name="project_gold_rate_0_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(dispute_threshold__gte=0.5) & Q(dispute_threshold__lte=1),
+                name="project_dispute_threshold_half_to_1",
             ),
         ]
 
@@ -419,3 +435,42 @@ class Label(models.Model):
 
     def __str__(self):
         return f"label {self.pk} on task {self.task_id} by {self.annotator_id}"
+
+
+class RevisionAction(models.TextChoices):
+    EDIT = "edit", "Edited"
+    UNDO = "undo", "Undone"
+
+
+class LabelRevision(models.Model):
+    """A label as it was before its annotator edited or undid it: nothing an annotator
+    changes is lost. An undone label is deleted (its slot goes back to the task), so a
+    revision keeps everything it needs without the label: its task, annotator and
+    assignment, with the answer as it stood and the order it was shown in. An
+    annotator's revisions of a task are the history of their answer to it, whichever
+    label (an undone one, the one given again) they belonged to."""
+
+    label = models.ForeignKey(Label, null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions")
+    # Served by revision_history_idx, which starts with it.
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="label_revisions", db_index=False)
+    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="label_revisions")
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="revisions")
+    action = models.CharField(max_length=10, choices=RevisionAction.choices)
+    # The label as it stood before the change.
+    label_created_at = models.DateTimeField(help_text="When the label revised was submitted.")
+    codebook = models.ForeignKey(CodebookVersion, on_delete=models.PROTECT, related_name="label_revisions")
+    answer = models.JSONField(help_text="The answer before the change, in canonical positions.")
+    rewrite = models.TextField(blank=True)
+    comment = models.TextField(blank=True)
+    display_order = models.JSONField(help_text="Canonical positions in the order they were shown.")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, help_text="When the change was made.")
+
+    class Meta:
+        ordering = ["task", "annotator", "created_at", "id"]
+        indexes = [models.Index(fields=["task", "annotator", "created_at", "id"], name="revision_history_idx")]
+
+    def __str__(self):
+        return f"{self.get_action_display()} label on task {self.task_id} by {self.annotator_id}"

@@ -1,9 +1,6 @@
 """Reads of the labelling app: membership and roles, progress, what a user may see."""
-from functools import lru_cache
 from typing import NamedTuple
 
-import markdown
-import nh3
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -13,6 +10,7 @@ from feedback.labelling.models import (
     CodebookAcknowledgement,
     CodebookVersion,
     Label,
+    LabelRevision,
     Membership,
     Project,
     Prompt,
@@ -184,23 +182,6 @@ def quiz_passed(user, codebook: CodebookVersion) -> bool:
     return codebook.quiz_attempts.filter(user=user, passed=True).exists()
 
 
-ALLOWED_TAGS = {
-    "p", "h1", "h2", "h3", "h4", "h5", "ul", "ol", "li", "strong", "em", "code", "pre",
-    "blockquote", "a", "hr", "br", "table", "thead", "tbody", "tr", "th", "td", "kbd",
-}
-
-
-@lru_cache(maxsize=256)
-def _render(text: str) -> str:
-    html = markdown.markdown(text, extensions=["tables", "fenced_code", "sane_lists"])
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}}, link_rel="noopener noreferrer")
-
-
-def render_markdown(text: str) -> str:
-    """Codebook Markdown → sanitized HTML (raw HTML and scripts in the source are dropped)."""
-    return _render(text)
-
-
 def labels_visible_to(user, project: Project) -> QuerySet[Label]:
     """Annotators see their own labels; reviewers and admins see all of the project's."""
     membership = membership_for(user, project)
@@ -228,3 +209,25 @@ def labels_of_codebook_versions(labels: QuerySet[Label], versions: list[int]) ->
     codebooks = list(CodebookVersion.objects.filter(version__in=versions).values_list("pk", flat=True))
     return labels.filter(codebook_id__in=codebooks) if codebooks else labels.none()
 
+
+
+def revisions_of(label: Label) -> QuerySet[LabelRevision]:
+    """The history of the label's annotator's answer to its task, oldest first: this
+    label's edits and any label of theirs on the task that they undid before it."""
+    return LabelRevision.objects.filter(task_id=label.task_id, annotator_id=label.annotator_id).select_related(
+        "codebook").order_by("created_at", "id")
+
+
+def revised_labels(labels) -> set[int]:
+    """The ids of those of `labels` whose answer has a history (edited, or given again
+    after an undo): one query, for a page of labels."""
+    labels = list(labels)
+    changed = set(LabelRevision.objects.filter(task_id__in={label.task_id for label in labels},
+                                               annotator_id__in={label.annotator_id for label in labels})
+                  .values_list("task_id", "annotator_id"))
+    return {label.pk for label in labels if (label.task_id, label.annotator_id) in changed}
+
+
+def last_label_of(user, project: Project) -> Label | None:
+    """The user's newest label in the project (what "Undo last label" undoes)."""
+    return Label.objects.filter(task__project=project, annotator=user).order_by("-created_at", "-id").first()

@@ -9,6 +9,7 @@ from feedback.labelling.models import CodebookVersion, Label, Project, Task, Tas
 from feedback.quality.disputes import DISPUTABLE, majority_share
 from feedback.quality.kept.folding import fold_for_page
 from feedback.quality.models import Adjudication, TaskFigures
+from feedback.quality.queue_choice import QueueChoice
 from feedback.quality.reliability import answer_matches, pair_choice
 
 
@@ -37,20 +38,30 @@ def disputed_tasks(rows, limit: int | None = 10) -> list[dict]:
     return disputed
 
 
-def adjudication_queue(project: Project, *, open_only: bool = True, limit: int = 100) -> list[dict]:
-    """Disputed tasks of the project (those without a final answer when `open_only`), the
-    most split first, each with its labels, its prompt's first words and its responses'
-    (see describe_disputes). Read from the kept disputes (an index), folded first."""
+def adjudication_queue(project: Project, choice: QueueChoice | None = None, *, limit: int = 100) -> list[dict]:
+    """Disputed tasks of the project as `choice` asks (by default those without a final
+    answer whose majority share is at most the project's dispute threshold, the most split
+    first), each with its labels, its prompt's first words and its responses' (see
+    describe_disputes). Read from the kept disputes (an index), folded first; with a
+    codebook version, from the task's figures over that version's labels alone."""
+    choice = choice or QueueChoice(threshold=project.dispute_threshold, max_share=project.dispute_threshold)
     fold_for_page()
-    disputed = TaskFigures.objects.filter(project=project, majority_share__isnull=False, version_slice=False)
-    if open_only:
+    disputed = TaskFigures.objects.filter(project=project, majority_share__isnull=False,
+                                          majority_share__lte=choice.max_share)
+    # A task's row over all its labels; with a version, the row over that version's: the
+    # whole row when every label is of it, else the version's slice (models.CellKey).
+    disputed = disputed.filter(version=choice.version) if choice.version else disputed.filter(version_slice=False)
+    if choice.kind:
+        disputed = disputed.filter(kind=choice.kind)
+    if choice.open_only:
         disputed = disputed.exclude(Exists(Adjudication.objects.filter(task_id=OuterRef("task_id"))))
-    ranked = list(disputed.order_by("majority_share", "-labels", "task_id").values_list(
-        "task_id", "kind", "labels", "majority_share")[:limit])
+    ranked = list(disputed.order_by(*choice.ordering).values_list("task_id", "kind", "labels", "majority_share")[:limit])
     ids = [task_id for task_id, *_ in ranked]
+    shown_labels = Label.objects.filter(task_id__in=ids)
+    if choice.version:
+        shown_labels = shown_labels.filter(codebook__version=choice.version)
     given = defaultdict(list)
-    for task_id, kind, answer, shown in Label.objects.filter(task_id__in=ids).order_by("id").values_list(
-            "task_id", "kind", "answer", "display_order"):
+    for task_id, kind, answer, shown in shown_labels.order_by("id").values_list("task_id", "kind", "answer", "display_order"):
         given[task_id].append((kind, answer, shown))
     adjudicated = set(Adjudication.objects.filter(task_id__in=ids).values_list("task_id", flat=True))
     return describe_disputes([{"task_id": task_id, "kind": kind, "labels": labels, "majority_share": share,
@@ -60,13 +71,14 @@ def adjudication_queue(project: Project, *, open_only: bool = True, limit: int =
 
 def describe_disputes(disputed: list[dict]) -> list[dict]:
     """Adds each disputed task's prompt ("prompt", its first words) and responses
-    ("responses": [(number, first words)], numbered as on every reviewer page). Two queries."""
+    ("responses": [(number, first words, whole text)], numbered as on every reviewer page;
+    the page shows the first words and opens to the whole text, rendered). Two queries."""
     ids = [d["task_id"] for d in disputed]
     prompts = dict(Task.objects.filter(pk__in=ids).values_list("pk", "prompt__messages"))
     responses = defaultdict(list)
     for task_id, position, text in TaskCandidate.objects.filter(task_id__in=ids).order_by("task_id", "position").values_list(
             "task_id", "position", "candidate__text"):
-        responses[task_id].append((position + 1, _excerpt(text, 80)))
+        responses[task_id].append((position + 1, _excerpt(text, 80), text))
     for item in disputed:
         item["prompt"], item["responses"] = _first_words(prompts[item["task_id"]]), responses[item["task_id"]]
     return disputed

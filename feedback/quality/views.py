@@ -1,25 +1,31 @@
 """Reviewer pages: the quality dashboard, the adjudication queue and page, gold items
 and the calibration set; the annotators' quiz."""
 from datetime import timedelta
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from feedback.bounds import whole_number
 from feedback.labelling.access import project_view
+from feedback.labelling.as_seen import answer_as_seen
 from feedback.labelling.errors import InvalidAnswer
 from feedback.labelling.filters import FilterError, LabelFilters, parse_label_filters
+from feedback.labelling.forms import answer_from_post, post_from_answer, shown_responses
 from feedback.labelling.models import Membership, Role, Task, TaskKind
 from feedback.labelling.selectors import active_codebook
 from feedback.quality import dashboard as figures
 from feedback.quality import selectors, services
+from feedback.quality.disputes import DISPUTABLE
 from feedback.quality.kept.folding import pending_changes
 from feedback.quality.forms import AdjudicationForm, CalibrationForm
 from feedback.quality.models import Adjudication
 from feedback.quality.presenters import agreement_chart, producer_chart, with_readable_answers
+from feedback.quality.queue_choice import SORTS, parse_queue_choice
 from feedback.quality.quiz import quiz_submit
 from feedback.quality.selectors import calibration_candidates, calibration_items, gold_items
 
@@ -66,42 +72,82 @@ def _say_unfolded(request, unfolded: int) -> None:
 
 @project_view(min_role=Role.REVIEWER)
 def adjudication_queue(request, project):
-    open_only = request.GET.get("show") != "all"
-    disputed = with_readable_answers(selectors.adjudication_queue(project, open_only=open_only))
+    threshold = project.dispute_threshold
+    try:
+        choice, error = parse_queue_choice(request.GET, threshold=threshold), ""
+    except FilterError as refused:
+        choice, error = parse_queue_choice({}, threshold=threshold), f"{refused}. Showing the open disputed tasks instead."
+        messages.error(request, error)
+    disputed = with_readable_answers(selectors.adjudication_queue(project, choice, limit=QUEUE_LENGTH))
     _say_unfolded(request, pending_changes(project))
     return render(request, "quality/queue.html", {
-        "project": project, "nav": "adjudicate", "open_only": open_only, "disputed": disputed,
+        "project": project, "nav": "adjudicate", "choice": choice, "disputed": disputed, "shown_all": len(disputed) < QUEUE_LENGTH,
+        "open_query": choice.query(show="open"), "all_query": choice.query(show="all"),
+        "sorts": [(name, title) for name, (title, _) in SORTS.items()], "kinds": [(kind, TaskKind(kind).label) for kind in DISPUTABLE],
+        "versions": project.codebooks.values_list("version", flat=True),
+        "here": request.get_full_path() if not error else reverse("quality:queue", args=[project.slug]),
         "recent": Adjudication.objects.filter(task__project=project).select_related("reviewer").order_by("-updated_at")[:10],
-    })
+    }, status=400 if error else 200)
 
 
-# Where the adjudication page returns to (?from=... on the link, a hidden field in the form).
-BACK = {"dashboard": "quality:dashboard", "queue": "quality:queue", "gold": "quality:gold"}
+QUEUE_LENGTH = 100
+
+
+# The pages a task's adjudication is opened from: what its way back is called there,
+# and the menu entry lit on the way.
+BACK = {"quality:dashboard": ("Quality", "quality"), "quality:queue": ("Disputed", "adjudicate"),
+        "quality:gold": ("Gold", "gold")}
+
+
+def _back(request, project) -> tuple[str, str, str]:
+    """Where the adjudication page returns to, that page's name and its menu entry:
+    `next` (on the link, then a hidden field in the form) when it is one of this
+    project's BACK pages on this site, with its query (the queue's sort and filters);
+    else the dashboard."""
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    pages = {reverse(name, args=[project.slug]): names for name, names in BACK.items()}
+    path = urlsplit(wanted).path
+    if path in pages and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()},
+                                                            require_https=request.is_secure()):
+        return wanted, *pages[path]
+    return reverse("quality:dashboard", args=[project.slug]), *BACK["quality:dashboard"]
 
 
 @project_view(min_role=Role.REVIEWER)
 def adjudicate(request, project, task_id):
+    """The final answer, given with the labelling page's controls (responses in the
+    task's own order, numbered from 1 as on every reviewer page) and read by the
+    labelling form's converter, beside each annotator's answer as they saw it."""
     task = get_object_or_404(Task.objects.select_related("prompt"), project=project, pk=task_id)
     existing = Adjudication.objects.filter(task=task).select_related("reviewer").first()
-    initial = AdjudicationForm.initial_for(existing.answer if existing else task.gold_answer)
-    form = AdjudicationForm(request.POST or None, task=task,
-                            initial={**initial, "make_gold": task.is_gold or request.GET.get("gold") == "1"})
-    error = None
-    if request.method == "POST" and form.is_valid():
+    back, back_title, nav = _back(request, project)
+    form = AdjudicationForm(request.POST or None, initial={"make_gold": task.is_gold or request.GET.get("gold") == "1"})
+    error = ""
+    if request.method == "POST" and not form.is_valid():
+        error = " ".join(f"{name}: {message}" for name, field_errors in form.errors.items() for message in field_errors)
+    elif request.method == "POST":
         make_gold = form.cleaned_data["make_gold"] and request.membership.role == Role.ADMIN
         try:
-            services.adjudicate(task=task, reviewer=request.user, answer=form.answer(), note=form.cleaned_data["note"],
-                       make_gold=make_gold)
+            services.adjudicate(task=task, reviewer=request.user, note=form.cleaned_data["note"], make_gold=make_gold,
+                                answer=answer_from_post(task.kind, task.candidate_count, request.POST))
         except InvalidAnswer as invalid:
             error = str(invalid)
         else:
             messages.success(request, f"Final answer recorded for task {task.pk}{' (now a gold item)' if make_gold else ''}.")
-            return redirect(BACK.get(request.POST.get("back"), "quality:dashboard"), slug=project.slug)
-    labels = task.labels.select_related("annotator", "codebook").order_by("created_at")
+            return redirect(back)
+    given = request.POST if request.method == "POST" else post_from_answer(
+        task.kind, existing.answer if existing else task.gold_answer)
+    candidates = [{"position": position, "letter": "AB"[position] if task.kind == TaskKind.PAIR else None,
+                   "text": candidate.text, "producer": candidate.producer_name}
+                  for position, candidate in enumerate(task.ordered_candidates())]
+    labels = list(task.labels.select_related("annotator", "codebook").order_by("created_at"))
+    for label in labels:
+        label.seen = answer_as_seen(label.kind, label.answer, label.display_order)
     return render(request, "quality/adjudicate.html", {
-        "project": project, "nav": "quality", "task": task, "candidates": task.ordered_candidates(), "labels": labels,
-        "existing": existing, "form": form, "error": error, "is_admin": request.membership.role == Role.ADMIN,
-        "back": request.POST.get("back") or request.GET.get("from", ""),
+        "project": project, "nav": nav, "task": task, "labels": labels, "existing": existing, "form": form,
+        "error": error, "is_admin": request.membership.role == Role.ADMIN, "back": back, "back_title": back_title,
+        "shown": shown_responses(task.kind, candidates, given), "post": given,
+        "rank_choices": range(1, len(candidates) + 1),
     }, status=400 if error else 200)
 
 
@@ -145,7 +191,8 @@ def gold(request, project):
     wanted = whole_number(request.GET.get("task", ""))
     if wanted is not None and request.membership.role == Role.ADMIN:
         task = get_object_or_404(Task, project=project, pk=wanted)
-        return redirect(f"{reverse('quality:adjudicate', args=[project.slug, task.pk])}?gold=1")
+        query = urlencode({"gold": 1, "next": reverse("quality:gold", args=[project.slug])})
+        return redirect(f"{reverse('quality:adjudicate', args=[project.slug, task.pk])}?{query}")
     codebook = active_codebook(project)
     return render(request, "quality/gold.html", {
         "project": project, "nav": "gold", "gold": gold_items(project), "codebook": codebook,

@@ -1,5 +1,8 @@
-// Keyboard-first labelling. The form works without this file (plain radios, selects
-// and a submit button); this adds shortcuts, drag-to-rank and the time-on-task clock.
+// Keyboard-first answering, on the labelling page and on the adjudication page: any
+// form marked data-answer-form that holds the answer controls
+// (templates/labelling/partials/answer_controls.html). The form works without this file
+// (plain radios, selects and a submit button); this adds shortcuts, drag-to-rank and
+// the time-on-task clock (where the form has its field).
 (function () {
   "use strict";
 
@@ -7,7 +10,9 @@
   let focusIndex = 0;     // thumbs and rank: the highlighted response
   let typedOrder = [];    // rank: numbers typed best-first
 
-  const form = () => document.getElementById("label-form");
+  const form = () => document.querySelector("form[data-answer-form]");
+  // The form's own submit button: not one that posts elsewhere (Skip has its formaction).
+  const submitButton = (f) => f.querySelector("button[type=submit]:not([formaction])");
   const cards = () => Array.from(form()?.querySelectorAll(".candidate") || []);
   const isTyping = (el) => el && (el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && el.type === "text") || el.tagName === "SELECT");
 
@@ -88,7 +93,7 @@
       .sort((a, b) => Number(a.dataset.number) - Number(b.dataset.number))
       .forEach((el) => { el.classList.remove("typed"); list.appendChild(el); });
     cards().forEach((item) => { item.querySelector("select").value = ""; });
-    rankedField().value = "";
+    if (rankedField()) rankedField().value = "";
     form().classList.remove("ranked");
     highlight(0);
   }
@@ -131,7 +136,7 @@
         .sort((a, b) => Number(a.querySelector("select").value) - Number(b.querySelector("select").value))
         .forEach((el) => list.appendChild(el));
       markRanked();
-    } else {
+    } else if (rankedField()) {
       rankedField().value = "";
     }
     let dragged = null;
@@ -187,7 +192,7 @@
       say(STILL_TO_DO[f.dataset.kind] || "Nothing was sent: answer every part of the task first.");
       return;
     }
-    f.requestSubmit(f.querySelector("button[data-testid=submit]"));
+    f.requestSubmit(submitButton(f));
   }
 
   function init() {
@@ -235,22 +240,29 @@
     }
     if (e.key === "?") { e.preventDefault(); toggleShortcuts(); return; }
     if (e.key === "c") { e.preventDefault(); toggleCodebook(); return; }
+    if (e.key === "z") {
+      // Exactly the "Undo last" button (there is one only after a label): also on "All caught up".
+      const undo = document.querySelector("#task-area button[data-action=undo]");
+      if (undo) { e.preventDefault(); undo.click(); }
+      return;
+    }
     const f = form();
     if (!f) return;
     const kind = f.dataset.kind;
     const n = Number(e.key);
     let handled = true;
+    const skip = f.querySelector("button[data-action=skip]");
+    const rewrite = f.querySelector("details.rewrite");
     if (e.key === "Enter") {
       if (document.activeElement?.tagName === "BUTTON" && document.activeElement.form === f) return; // native
       submitOrExplain(f);
-    } else if (e.key === "s") {
+    } else if (e.key === "s" && skip) {
       // Exactly the Skip button: a click posts to its own URL (htmx: its hx-post), skips
       // the form's validation (formnovalidate) and sends no answer.
-      f.querySelector("button[data-action=skip]").click();
-    } else if (e.key === "r") {
-      const details = f.querySelector("details.rewrite");
-      details.open = true;
-      details.querySelector("textarea").focus();
+      skip.click();
+    } else if (e.key === "r" && rewrite) {
+      rewrite.open = true;
+      rewrite.querySelector("textarea").focus();
     } else if (kind === "pair" && (e.key === "1" || e.key === "ArrowLeft")) {
       choosePairSide(0);
     } else if (kind === "pair" && (e.key === "2" || e.key === "ArrowRight")) {

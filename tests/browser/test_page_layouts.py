@@ -73,7 +73,7 @@ def seed_project(project, admin_user, annotators, codebook) -> dict[str, str]:
         "adjudicate": f"{p}/quality/tasks/{disputed.pk}/adjudicate/", "gold": f"{p}/quality/gold/",
         "training": f"{p}/training/", "run-detail": f"{p}/training/runs/{v2.run_id}/", "round-detail": f"{p}/rounds/{generation.pk}/",
         "adapters": f"{p}/adapters/", "promote": f"{p}/adapters/{v3.pk}/promote/", "rollback": f"{p}/adapters/rollback/?role=policy",
-        "leaderboard": f"{p}/leaderboard/",
+        "leaderboard": f"{p}/leaderboard/", "export": f"{p}/export/", "tokens": "/accounts/tokens/",
     }
 
 

@@ -1,5 +1,7 @@
 """A reviewer opens the quality dashboard in Chromium, follows a disputed task to its
 adjudication page and records the final answer."""
+import re
+
 import pytest
 
 from feedback.labelling.models import Role, Task
@@ -28,11 +30,11 @@ def test_reviewer_adjudicates_a_disputed_task(page, project, annotators, codeboo
     screenshot(page, "quality-dashboard")
 
     page.get_by_role("main").get_by_role("link", name="Adjudicate").click()
-    page.wait_for_url(f"**/quality/tasks/{task.pk}/adjudicate/?from=dashboard")
+    page.wait_for_url(re.compile(rf"/quality/tasks/{task.pk}/adjudicate/\?next=/p/{project.slug}/quality/$"))
     screenshot(page, "quality-adjudicate")
     labels = page.locator("[data-testid=task-labels] tbody tr")
     assert labels.count() == 2 and "v1" in labels.first.inner_text()
-    page.select_option("select[name=choice]", "B")
+    page.keyboard.press("2")  # the labelling page's key: Response 2
     page.fill("textarea[name=note]", "The second one is correct.")
     page.click("[data-testid=adjudicate]")
     page.wait_for_url(f"**/p/{project.slug}/quality/")

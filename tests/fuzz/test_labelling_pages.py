@@ -116,3 +116,33 @@ def test_number_texts_reach_the_form_parsers():
 
     probe()
     assert {"huge", "unicode digit", "empty"} <= seen
+
+
+
+def test_label_edit_and_undo(world):
+    """Edits and undos of the admin's own labels (one of each kind), of others' labels
+    and of no label, from the label's page and the labelling page: nothing written when
+    refused."""
+    from feedback.labelling.models import CodebookVersion
+    from tests.support.labels import make_label
+
+    slug = world.project.slug
+    codebook = CodebookVersion.objects.get(project=world.project, is_active=True)
+    answers = {"pair": {"choice": "A", "strength": None}, "rank": {"order": [2, 0, 1]},
+               "thumbs": {"thumbs": {"0": "up", "1": "down"}}}
+    own = [make_label(world.tasks[kind][2], world.admin, codebook, answer).pk for kind, answer in answers.items()]
+    others = [world.tasks["pair"][0].labels.first().pk]
+
+    @fuzz_settings()
+    @given(label=path_ids(own + others), action=st.sampled_from(["edit", "edit", "undo"]), form=label_forms(),
+           htmx=st.booleans())
+    def probe(label, action, form, htmx):
+        post_form(world, f"/p/{slug}/labels/{label}/{action}/", form, htmx=htmx)
+
+    @fuzz_settings()
+    @given(htmx=st.booleans(), form=form_of({"x": st.text(max_size=5)}))
+    def probe_last(htmx, form):
+        post_form(world, f"/p/{slug}/label/undo/", form, htmx=htmx)
+
+    probe()
+    probe_last()

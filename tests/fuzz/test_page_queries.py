@@ -11,11 +11,12 @@ from tests.support.strategies import form_values, fuzz_settings, path_ids
 DATES = ["2024-05-01", "2020-13-45", "2020-02-30", "9999-12-31", "0001-01-01", "2024-05-01T10:00:00+05:00",
          "9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+01:00", "yesterday", "20240501"]
 PARAMETERS = ["since", "until", "codebook_version", "tier", "split", "min_agreement", "max_label_id", "show", "task",
-              "gold", "from", "annotator", "page", "next"]
+              "gold", "from", "annotator", "page", "next",
+              "sort", "kind", "max_share"]
 
 
 def query_strings():
-    value = st.one_of(st.sampled_from(DATES), st.sampled_from(["1", "all", "expert", "train", "ada"]), form_values())
+    value = st.one_of(st.sampled_from(DATES), st.sampled_from(["1", "all", "expert", "train", "ada", "newest", "rank", "0.5", "nan", "1e999"]), form_values())
     pairs = st.lists(st.tuples(st.sampled_from(PARAMETERS), value), max_size=4)
     return pairs.map(lambda items: "&".join(
         f"{name}={quote_from_bytes(str(v).encode('utf-8', 'surrogatepass'), safe='')}" for name, v in items))
@@ -40,7 +41,7 @@ def test_pages_with_numbers_in_their_path(world):
     slug = world.project.slug
     label = world.tasks["pair"][0].labels.first().pk
     known = [label, world.run.pk, world.tasks["pair"][0].pk, 1, 2]
-    pages = ["labels/{}/", "training/runs/{}/", "rounds/{}/", "codebook/v{}/", "quality/tasks/{}/adjudicate/"]
+    pages = ["labels/{}/", "labels/{}/edit/", "training/runs/{}/", "rounds/{}/", "codebook/v{}/", "quality/tasks/{}/adjudicate/"]
 
     @fuzz_settings()
     @given(page=st.sampled_from(pages), number=path_ids(known))

@@ -8,12 +8,15 @@ from tests.support.strategies import form_of, fuzz_settings, huge_ints, path_ids
 
 
 def adjudication_forms():
+    """The labelling page's fields (as the adjudication page posts them), the note, and
+    a way back that is one of the quality pages, another page, or another site."""
     return form_of({
-        "choice": st.sampled_from(["A", "B", "tie", "both_bad"]),
-        "order": st.sampled_from(["2,0,1", "0, 1, 2", "0,0,1", "3,1,0", "-1,0,1", f"{2**64},0,1"]),
+        "choice": st.sampled_from(["A", "B", "tie", "both_bad"]), "strength": st.sampled_from(["1", "3", "4", "-1", "x"]),
+        **{f"rank_{position}": st.sampled_from(["1", "2", "3", "0", "4", f"{2**64}", "-1"]) for position in range(3)},
         "thumb_0": st.sampled_from(["up", "down"]), "thumb_1": st.sampled_from(["up", "down"]),
         "note": st.text(max_size=30), "make_gold": st.sampled_from(["on", "1"]),
-        "back": st.sampled_from(["queue", "gold", "dashboard"]),
+        "next": st.sampled_from(["/p/answers/quality/disputed/?sort=newest", "/p/answers/quality/gold/", "//evil.example/",
+                                 "https://evil.example/p/answers/quality/", "/admin/"]),
     })
 
 

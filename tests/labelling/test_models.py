@@ -116,3 +116,27 @@ def test_every_declared_index_and_constraint_exists_in_the_database():
             declared = {c.name for c in [*model._meta.indexes, *model._meta.constraints]}
             missing += [(model._meta.db_table, name) for name in sorted(declared - present)]
     assert missing == []
+
+
+def test_the_dispute_threshold_is_edited_with_the_projects_settings_in_the_admin(client, project, make_user):
+    """1.0 by default (every disagreement is a dispute, as before the setting); the admin
+    takes 0.5 to 1.0 and refuses anything else with a message; the database refuses it too."""
+    from django.urls import reverse
+
+    from feedback.labelling.models import Project
+
+    assert project.dispute_threshold == 1.0
+    client.force_login(make_user("root", is_staff=True, is_superuser=True))
+    url = reverse("admin:labelling_project_change", args=[project.pk])
+    page = client.get(url).content.decode()
+    assert 'name="dispute_threshold"' in page and "majority share of its most split point is at most this" in page
+    form = {"name": project.name, "slug": project.slug, "overlap": 3, "default_task_kind": "pair", "base_model": "demo",
+            "lease_minutes": 30, "gold_rate": 0.1, "labels_editable_minutes": 1440, "created_at_0": "2026-01-01", "created_at_1": "00:00:00",
+            "memberships-TOTAL_FORMS": 0, "memberships-INITIAL_FORMS": 0}
+    refused = client.post(url, {**form, "dispute_threshold": "0.4"})
+    assert refused.status_code == 200 and "greater than or equal to 0.5" in refused.content.decode()
+    assert client.post(url, {**form, "dispute_threshold": "0.67"}).status_code == 302
+    project.refresh_from_db()
+    assert project.dispute_threshold == 0.67
+    with transaction.atomic(), pytest.raises(IntegrityError):
+        Project.objects.filter(pk=project.pk).update(dispute_threshold=1.5)

@@ -1,4 +1,8 @@
 """Quality pages are for reviewers and admins."""
+import re
+
+import pytest
+
 from django.urls import reverse
 
 from feedback.labelling.models import Role, Task
@@ -52,13 +56,14 @@ def test_the_adjudication_queue_is_for_reviewers_and_returns_there(client, proje
     assert client.get(queue).status_code == 403
     client.force_login(reviewer)
     page = client.get(queue).content.decode()
-    assert "Which one?" in page and f"{reverse('quality:adjudicate', args=[project.slug, task.pk])}?from=queue" in page
-    response = client.post(reverse("quality:adjudicate", args=[project.slug, task.pk]), {"choice": "A", "back": "queue"})
+    assert "Which one?" in page and f"{reverse('quality:adjudicate', args=[project.slug, task.pk])}?next=" in page
+    response = client.post(reverse("quality:adjudicate", args=[project.slug, task.pk]), {"choice": "A", "next": queue})
     assert response["Location"] == queue
     assert "Nothing waits for a final answer" in client.get(queue).content.decode()
     assert "Which one?" in client.get(queue + "?show=all").content.decode()
     # the form comes back filled in with the recorded answer
-    assert '<option value="A" selected>' in client.get(reverse("quality:adjudicate", args=[project.slug, task.pk])).content.decode()
+    assert re.search(r'name="choice" value="A" required\s+checked',
+                     client.get(reverse("quality:adjudicate", args=[project.slug, task.pk])).content.decode())
 
 
 def test_gold_page_reviewers_see_admins_change(client, project, annotators, codebook, reviewer, admin_user):
@@ -78,7 +83,7 @@ def test_gold_page_reviewers_see_admins_change(client, project, annotators, code
     assert client.get(gold, {"task": task.pk}).status_code == 200  # only admins are sent on to set a gold answer
 
     client.force_login(admin_user)
-    assert client.get(gold, {"task": task.pk})["Location"].endswith(f"/tasks/{task.pk}/adjudicate/?gold=1")
+    assert client.get(gold, {"task": task.pk})["Location"].endswith(f"/tasks/{task.pk}/adjudicate/?gold=1&next=%2Fp%2F{project.slug}%2Fquality%2Fgold%2F")
     assert client.post(unmark).status_code == 302
     task.refresh_from_db()
     assert not task.is_gold
@@ -112,16 +117,20 @@ def test_only_admins_apply_a_tier(client, project, annotators, reviewer, admin_u
 
 
 def test_a_rank_final_answer_is_given_in_response_numbers(client, project, tasks_of, reviewer):
+    """The labelling page's rank fields (rank_<position> = 1..n), read by its converter."""
     (task,) = tasks_of("rank", 1)
     adjudicate = reverse("quality:adjudicate", args=[project.slug, task.pk])
     client.force_login(reviewer)
     page = client.get(adjudicate).content.decode()
     assert "Response 1</span>" in page and "Response 3</span>" in page and "Response 0" not in page
-    assert client.post(adjudicate, {"order": "3, 1, 2"}).status_code == 302
+    # Response 3 best, then 1, then 2
+    assert client.post(adjudicate, {"rank_0": "2", "rank_1": "3", "rank_2": "1"}).status_code == 302
     assert Adjudication.objects.get(task=task).answer == {"order": [2, 0, 1]}
     page = client.get(adjudicate).content.decode()
-    assert 'value="3,1,2"' in page and "Current: <span class=\"mono\">3 &gt; 1 &gt; 2</span>" in page
-    assert client.post(adjudicate, {"order": "0,1,2"}).status_code == 400  # there is no Response 0
+    assert '<option value="1" selected>' in page and 'Current: <span class="mono">3 &gt; 1 &gt; 2</span>' in page
+    refused = client.post(adjudicate, {"rank_0": "0", "rank_1": "1", "rank_2": "2"})  # there is no rank 0
+    assert refused.status_code == 400 and "Use each rank from 1 to 3 exactly once" in refused.content.decode()
+    assert client.post(adjudicate, {"rank_0": "1", "rank_1": "1"}).status_code == 400  # one missing
     assert Adjudication.objects.get(task=task).answer == {"order": [2, 0, 1]}
 
 
@@ -141,3 +150,101 @@ def test_dashboard_kind_filter_keeps_that_kind_and_says_what_it_did_not_know(cli
     text = refused.content.decode()
     assert "kind: unknown poll; use thumbs, pair, rank" in text and "Showing every label instead." in text
     assert 'data-testid="alpha-pair"' in text and 'data-testid="alpha-thumbs"' in text
+
+
+def test_the_queue_refuses_a_bad_sort_or_filter_with_400_and_says_why(client, project, annotators, codebook, reviewer):
+    _disputed_task(project, annotators, codebook)
+    queue = reverse("quality:queue", args=[project.slug])
+    client.force_login(reviewer)
+    for query, message in [({"sort": "random"}, "sort: use split, agreed, labels, newest"),
+                           ({"kind": "poll"}, "kind: use pair, rank, thumbs"),
+                           ({"max_share": "2"}, "max_share: a majority share from 0 to 1"),
+                           ({"max_share": "NaN"}, "max_share"), ({"codebook_version": "v1"}, "codebook_version"),
+                           ({"show": "none"}, "show: use open or all")]:
+        refused = client.get(queue, query)
+        text = refused.content.decode()
+        assert refused.status_code == 400 and message in text and "Showing the open disputed tasks instead." in text
+        assert "Which one?" in text  # and the open tasks, as with nothing asked
+    page = client.get(queue, {"sort": "labels", "kind": "pair", "max_share": "0.5", "codebook_version": "1"})
+    text = page.content.decode()
+    assert page.status_code == 200 and "Which one?" in text
+    assert '<option value="labels" selected>' in text and '<option value="pair" selected>' in text
+    assert 'name="max_share" min="0" max="1" step="any" value="0.5"' in text and '<option value="1" selected>v1</option>' in text
+    # the way back from a task keeps the sort and filters
+    assert "?next=/p/answers/quality/disputed/%3Fsort%3Dlabels%26kind%3Dpair" in text
+    assert "Which one?" not in client.get(queue, {"kind": "rank"}).content.decode()
+
+
+def test_the_queue_reads_the_projects_dispute_threshold(client, project, annotators, codebook, reviewer):
+    from django.core.exceptions import ValidationError
+
+    task = _disputed_task(project, annotators, codebook)
+    make_label(task, annotators[2], codebook, {"choice": "B", "strength": None})  # majority share 0.667
+    queue = reverse("quality:queue", args=[project.slug])
+    client.force_login(reviewer)
+    assert project.dispute_threshold == 1.0 and "Which one?" in client.get(queue).content.decode()
+    project.dispute_threshold = 0.6
+    project.save()
+    page = client.get(queue).content.decode()
+    assert "Which one?" not in page and 'value="0.6"' in page and "dispute threshold (0.6; set in" in page
+    assert "Which one?" in client.get(queue, {"max_share": "0.7"}).content.decode()
+    project.dispute_threshold = 0.4
+    with pytest.raises(ValidationError, match="dispute_threshold"):
+        project.full_clean()
+
+
+def test_adjudication_takes_the_labelling_pages_fields(client, project, tasks_of, reviewer):
+    (pair,) = tasks_of("pair", 1)
+    (thumbs,) = tasks_of("thumbs", 1)
+    client.force_login(reviewer)
+    url = reverse("quality:adjudicate", args=[project.slug, pair.pk])
+    assert client.post(url, {"choice": "B", "strength": "2"}).status_code == 302
+    assert Adjudication.objects.get(task=pair).answer == {"choice": "B", "strength": 2}
+    page = client.get(url).content.decode()
+    assert re.search(r'value="B" required\s+checked', page) and '<option value="2" selected>Clearly</option>' in page
+    refused = client.post(url, {"choice": "B", "strength": "7"})
+    assert refused.status_code == 400 and "Strength is 1 (slightly)" in refused.content.decode()
+    assert client.post(url, {"choice": "C"}).status_code == 400
+    assert client.post(url, {"choice": "A", "note": "x" * 2001}).status_code == 400
+    assert Adjudication.objects.get(task=pair).answer == {"choice": "B", "strength": 2}
+
+    url = reverse("quality:adjudicate", args=[project.slug, thumbs.pk])
+    refused = client.post(url, {"thumb_0": "up"})
+    assert refused.status_code == 400 and "Give every response a thumbs up or down." in refused.content.decode()
+    assert client.post(url, {"thumb_0": "up", "thumb_1": "down"}).status_code == 302
+    assert Adjudication.objects.get(task=thumbs).answer == {"thumbs": {"0": "up", "1": "down"}}
+
+
+def test_the_answers_given_read_as_each_annotator_saw_them(client, project, annotators, codebook, reviewer):
+    from feedback.labelling.models import Label
+
+    task = _disputed_task(project, annotators, codebook)
+    Label.objects.filter(task=task, annotator=annotators[1]).update(display_order=[1, 0])  # bob saw "two" first
+    client.force_login(reviewer)
+    page = client.get(reverse("quality:adjudicate", args=[project.slug, task.pk])).content.decode()
+    rows = re.findall(r'data-testid="as-seen">(.*?)<br>.*?data-testid="here">(.*?)</td>', page, re.S)
+    assert rows == [("Response 1 is better", "Response 1"), ("Response 1 is better", "Response 2")]
+    assert "in the order 2, 1" in page
+
+
+def test_each_page_gets_its_way_back_and_no_other(client, project, annotators, codebook, reviewer, admin_user):
+    task = _disputed_task(project, annotators, codebook)
+    url = reverse("quality:adjudicate", args=[project.slug, task.pk])
+    gold, queue = reverse("quality:gold", args=[project.slug]), reverse("quality:queue", args=[project.slug])
+    dashboard = reverse("quality:dashboard", args=[project.slug])
+    client.force_login(reviewer)
+    for wanted, back in [(f"{queue}?sort=newest&kind=pair", f"{queue}?sort=newest&kind=pair"), (gold, gold),
+                         ("https://elsewhere.example/p/answers/quality/gold/", dashboard),
+                         ("//elsewhere.example/p/answers/quality/gold/", dashboard),
+                         ("/p/answers/labels/", dashboard), ("/p/other/quality/gold/", dashboard), ("", dashboard)]:
+        assert client.post(url, {"choice": "A", "next": wanted})["Location"] == back
+    assert f'href="{gold}" class="muted" data-testid="back">Gold</a>' in client.get(url, {"next": gold}).content.decode()
+
+    # an admin's "Set its gold answer" on the Gold page comes back to the Gold page
+    client.force_login(admin_user)
+    page = client.get(client.get(gold, {"task": task.pk})["Location"])
+    assert f'name="next" value="{gold}"' in page.content.decode()
+    response = client.post(page.request["PATH_INFO"], {"choice": "B", "make_gold": "on", "next": gold}, follow=True)
+    assert response.redirect_chain[-1][0] == gold and "(now a gold item)" in response.content.decode()
+    task.refresh_from_db()
+    assert task.is_gold and task.gold_answer == {"choice": "B", "strength": None}

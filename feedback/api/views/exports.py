@@ -1,10 +1,6 @@
 """Dataset downloads (JSON Lines streamed in constant memory; Parquet; a zipped
 `datasets` directory), their manifests, and snapshots."""
-import shutil
-import tempfile
-from pathlib import Path
-
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
@@ -13,12 +9,13 @@ from rest_framework.views import APIView
 
 from feedback.api.permissions import project_for
 from feedback.artifacts import artifact_open, snapshot_file
-from feedback.exports.datasets import BUILDERS, EXTRA_COLUMNS, FORMS, ExportSummary
-from feedback.exports.filters import DATASETS
+from feedback.exports.datasets import EXTRA_COLUMNS, FORMS
+from feedback.exports.downloads import export_manifest, export_response
+from feedback.exports.filters import DATASETS, SNAPSHOT_DATASETS
 from feedback.exports.models import Snapshot
 from feedback.exports.options import parse_options
-from feedback.exports.services import export_to_path, pin_label_set, snapshot_create
-from feedback.exports.writers import FORMATS, jsonl_chunks
+from feedback.exports.services import snapshot_create
+from feedback.exports.writers import FORMATS
 from feedback.labelling.models import Role, Split, Tier
 
 EXPORT_PARAMETERS = [
@@ -52,25 +49,7 @@ class Export(APIView):
     @extend_schema(parameters=EXPORT_PARAMETERS, responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, slug):
         project, _ = project_for(request, slug, Role.REVIEWER)
-        options = _options(request)
-        filters = pin_label_set(project=project, filters=options.filters)
-        name = f"{project.slug}-{options.dataset}"
-        headers = {"X-Export-Max-Label-Id": str(filters.max_label_id)}
-        if options.fmt == "jsonl":
-            rows = BUILDERS[options.dataset](project, filters, ExportSummary(), form=options.form, columns=options.columns)
-            response = StreamingHttpResponse(jsonl_chunks(rows), content_type="application/jsonl; charset=utf-8", headers=headers)
-            response["Content-Disposition"] = f'attachment; filename="{name}.jsonl"'
-            return response
-        scratch = Path(tempfile.mkdtemp(prefix="export-"))
-        target = scratch / (f"{name}.parquet" if options.fmt == "parquet" else name)
-        export_to_path(project=project, dataset=options.dataset, fmt=options.fmt, path=target, filters=filters,
-                       form=options.form, columns=options.columns)
-        if options.fmt == "datasets":
-            shutil.copy(f"{target}.manifest.json", target / "manifest.json")
-            target = Path(shutil.make_archive(str(scratch / name), "zip", root_dir=target))
-        handle = open(target, "rb")
-        shutil.rmtree(scratch)  # the open handle keeps the file's data until the response closes it
-        return FileResponse(handle, as_attachment=True, filename=target.name, headers=headers)
+        return export_response(project=project, options=_options(request))
 
 
 class ExportManifest(APIView):
@@ -80,14 +59,7 @@ class ExportManifest(APIView):
     @extend_schema(parameters=EXPORT_PARAMETERS, responses={200: OpenApiTypes.OBJECT})
     def get(self, request, slug):
         project, _ = project_for(request, slug, Role.REVIEWER)
-        options = _options(request)
-        with tempfile.TemporaryDirectory(prefix="manifest-") as scratch:
-            manifest = export_to_path(
-                project=project, dataset=options.dataset, fmt=options.fmt, path=Path(scratch) / "export",
-                filters=options.filters, form=options.form, columns=options.columns,
-            )
-        manifest["files"] = []
-        return Response(manifest)
+        return Response(export_manifest(project=project, options=_options(request)))
 
 
 class SnapshotSerializer(serializers.ModelSerializer):
@@ -100,7 +72,7 @@ class SnapshotSerializer(serializers.ModelSerializer):
 
 
 class SnapshotCreateSerializer(serializers.Serializer):
-    dataset = serializers.ChoiceField(choices=[d for d in DATASETS if d != "raw"], default="preference")
+    dataset = serializers.ChoiceField(choices=SNAPSHOT_DATASETS, default="preference")
     form = serializers.ChoiceField(choices=FORMS, default="conversational")
     filters = serializers.DictField(required=False, default=dict, help_text="The export filters, as in the export parameters.")
 

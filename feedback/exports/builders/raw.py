@@ -1,5 +1,6 @@
-"""Raw rows: every label, one row each, with a pseudonymous annotator id and everything
-needed to aggregate another way."""
+"""Raw rows: every label, one row each, with a pseudonymous annotator id, everything
+needed to aggregate another way, and the label's history: the answers its annotator had
+given the task before each edit or undo (labelling.LabelRevision), oldest first."""
 import hashlib
 import hmac
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from feedback.exports.builders.tasks import filtered_labels, task_infos
 from feedback.exports.filters import ExportFilters
 from feedback.exports.streaming import FETCH, chunks
 from feedback.exports.summary import ExportSummary
-from feedback.labelling.models import Membership, Project
+from feedback.labelling.models import LabelRevision, Membership, Project
 
 
 def pseudonym(project: Project, user_id: int) -> str:
@@ -32,6 +33,7 @@ def raw_rows(
     )
     for chunk in chunks(labels):
         infos = task_infos(project, chunk[0][1], chunk[-1][1])
+        history = revisions(project, chunk[0][1], chunk[-1][1])
         for label_id, task_id, kind, annotator, version, answer, shown, spent, rewrite, comment, created in chunk:
             info = infos[task_id]
             summary.labels += 1
@@ -53,4 +55,21 @@ def raw_rows(
                 "rewrite": rewrite,
                 "comment": comment,
                 "created_at": created.isoformat(),
+                "revisions": history.get((task_id, annotator), []),
             }
+
+
+def revisions(project: Project, low: int, high: int) -> dict[tuple[int, int], list[dict]]:
+    """(task id, annotator id) → the earlier answers of that annotator to that task, for
+    the project's tasks with ids in [low, high] (a range, as task_infos)."""
+    rows = (LabelRevision.objects.filter(task__project=project, task_id__gte=low, task_id__lte=high)
+            .order_by("created_at", "id")
+            .values_list("task_id", "annotator_id", "action", "answer", "rewrite", "comment", "codebook__version",
+                         "label_created_at", "created_at"))
+    history: dict[tuple[int, int], list[dict]] = {}
+    for task_id, annotator, action, answer, rewrite, comment, version, given, changed in rows:
+        history.setdefault((task_id, annotator), []).append({
+            "action": action, "answer": answer, "rewrite": rewrite, "comment": comment, "codebook_version": version,
+            "given_at": given.isoformat(), "changed_at": changed.isoformat(),
+        })
+    return history

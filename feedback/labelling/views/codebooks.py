@@ -8,7 +8,8 @@ from feedback.labelling.access import project_view
 from feedback.labelling.errors import QuizNotPassed
 from feedback.labelling.forms import CodebookForm
 from feedback.labelling.models import Role
-from feedback.labelling.selectors import active_codebook, has_acknowledged, render_markdown
+from feedback.labelling.rendering import render_markdown
+from feedback.labelling.selectors import active_codebook, has_acknowledged
 from feedback.labelling.services import codebooks as codebook_services
 
 

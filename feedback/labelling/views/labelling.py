@@ -12,12 +12,14 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from feedback.labelling.access import project_view
 from feedback.labelling.errors import CodebookNotAcknowledged, InvalidAnswer, LabellingError, SubmissionIdReused
-from feedback.labelling.forms import submission_from_post
+from feedback.labelling.forms import shown_responses, submission_from_post
 from feedback.labelling.models import Assignment, AssignmentStatus, TaskKind
-from feedback.labelling.selectors import assignment_of, assignment_payload, progress_for, render_markdown
+from feedback.labelling.rendering import render_markdown
+from feedback.labelling.selectors import assignment_of, assignment_payload, progress_for
 from feedback.labelling.services.assignments import assignment_next, assignment_skip
 from feedback.labelling.services.codebooks import codebook_require_acknowledged
 from feedback.labelling.services.labels import label_submit_and_next
+from feedback.labelling.services.revisions import label_undo_last
 
 
 def _codebook_gate(request, project):
@@ -39,14 +41,16 @@ def _to_codebook(request, project, refusal: CodebookNotAcknowledged):
 
 
 def _task_context(request, project, assignment: Assignment | None, *, error: str = "", saved: bool = False,
-                  again: bool = False):
-    """`again`: the same task shown again with `error`, keeping what the annotator gave."""
+                  again: bool = False, undone: bool = False):
+    """`again`: the same task shown again with `error`, keeping what the annotator gave;
+    `undone`: the task is back after an undo of its label."""
     progress = progress_for(project=project, user=request.user)
     context = {
         "project": project,
         "nav": "label",
         "codebook": progress.codebook,
         "saved": saved,
+        "undone": undone,
         "error": error,
         "done": progress.done,
         # With a task shown, an upper bound ("up to"); with none, the page has nothing to
@@ -62,11 +66,7 @@ def _task_context(request, project, assignment: Assignment | None, *, error: str
     payload = assignment_payload(assignment)
     task = payload["task"]
     post = request.POST if again else {}
-    shown = [dict(candidate, number=i + 1) for i, candidate in enumerate(payload["candidates"])]
-    field = {TaskKind.THUMBS: "thumb_{}", TaskKind.RANK: "rank_{}"}.get(task["kind"])
-    if post and field:  # what they had given each response: their thumb, or the rank they chose
-        for item in shown:
-            item["posted"] = post.get(field.format(item["position"]), "")
+    shown = shown_responses(task["kind"], payload["candidates"], post)  # with what they had given each
     context.update(
         {
             "task": {"pk": task["id"], "kind": task["kind"], "kind_label": TaskKind(task["kind"]).label},
@@ -135,6 +135,27 @@ def label_skip(request, project, assignment_id):
     assignment = _own_assignment(request, project, assignment_id)
     assignment_skip(assignment=assignment, user=request.user)
     return _next(request, project)
+
+
+@require_POST
+@project_view()
+def label_undo(request, project):
+    """Undo the annotator's last label: its task is the one shown next (from the labelling
+    page with htmx, or a plain post from there or from their labels)."""
+    try:
+        label_undo_last(project=project, user=request.user)
+    except LabellingError as error:
+        if not request.htmx:  # a refusal: the labelling page, its message among the page's
+            messages.error(request, str(error))
+            return redirect("labelling:label", slug=project.slug)
+        return _next(request, project, warning=str(error))
+    if not request.htmx:
+        messages.success(request, "Undone: the task is back for you to label again; your earlier answer is kept.")
+        return redirect("labelling:label", slug=project.slug)
+    gate = _codebook_gate(request, project)
+    if gate is not None:
+        return gate
+    return _render_task(request, project, assignment_next(project=project, user=request.user), undone=True)
 
 
 def _next(request, project, *, warning: str = ""):

@@ -12,7 +12,14 @@ from feedback.labelling.access import project_view
 from feedback.labelling.as_seen import answer_as_seen
 from feedback.labelling.keyset import newest_first
 from feedback.labelling.models import TaskCandidate
-from feedback.labelling.selectors import labels_by_annotator, labels_visible_to
+from feedback.labelling.selectors import (
+    last_label_of,
+    labels_by_annotator,
+    labels_visible_to,
+    revised_labels,
+    revisions_of,
+)
+from feedback.labelling.services.revisions import label_editable_until, label_is_revisable
 
 PAGE_SIZE = 50
 
@@ -33,12 +40,16 @@ def label_list(request, project):
         labels = labels_by_annotator(labels, annotator)
     page = newest_first(labels, visible=visible, size=PAGE_SIZE,
                         before=whole_number(request.GET.get("before", "")), after=whole_number(request.GET.get("after", "")))
+    revised = revised_labels(page.labels)
     for label in page.labels:
         label.seen = answer_as_seen(label.kind, label.answer, label.display_order, _texts(label.task))
+        label.revised = label.pk in revised
+    last = last_label_of(request.user, project)
     return render(
         request,
         "labelling/label_list.html",
-        {"project": project, "nav": "labels", "page": page, "annotator": annotator, "can_review": request.membership.can_review},
+        {"project": project, "nav": "labels", "page": page, "annotator": annotator, "can_review": request.membership.can_review,
+         "can_undo_last": last is not None and label_is_revisable(project=project, label=last, user=request.user)},
     )
 
 
@@ -48,14 +59,26 @@ def label_detail(request, project, pk):
     label = get_object_or_404(
         labels_visible_to(request.user, project).select_related("annotator", "codebook", "task__prompt"), pk=pk
     )
+    return label_detail_page(request, project, label)
+
+
+def label_detail_page(request, project, label, *, error: str = "", status: int = 200):
+    """The label's page; `error` (with `status`): why an edit or undo of it was refused."""
     links = {tc.position: tc.candidate for tc in label.task.task_candidates.select_related("candidate")}
     seen = answer_as_seen(label.kind, label.answer, label.display_order, {p: c.text for p, c in links.items()})
     shown = [{"response": response, "candidate": links.get(response.position),
               "letter": "AB"[response.position] if label.kind == "pair" and response.position < 2 else ""}
              for response in seen.responses]
+    texts = {p: c.text for p, c in links.items()}
+    history = [{"revision": revision, "seen": answer_as_seen(label.kind, revision.answer, revision.display_order, texts),
+                "answer_json": json.dumps(revision.answer, ensure_ascii=False)}
+               for revision in revisions_of(label)]
     return render(
         request,
         "labelling/label_detail.html",
         {"project": project, "nav": "labels", "label": label, "seen": seen, "shown": shown,
-         "answer_json": json.dumps(label.answer, ensure_ascii=False), "can_review": request.membership.can_review},
+         "answer_json": json.dumps(label.answer, ensure_ascii=False), "can_review": request.membership.can_review,
+         "history": history, "revisable": label_is_revisable(project=project, label=label, user=request.user),
+         "editable_until": label_editable_until(project=project, label=label), "error": error},
+        status=status,
     )
