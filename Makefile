@@ -1,6 +1,7 @@
 # make run   — set up everything and start the app with demo data on http://127.0.0.1:8000
 # make test  — lint (ruff, import-linter contracts), then run the test suite
 # make lint  — only the lint: ruff and the layering contracts in pyproject.toml
+# make setup — the virtualenv and a development .env; then .venv/bin/python manage.py ... works
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -21,7 +22,15 @@ $(STAMP): requirements.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-setup: $(STAMP)
+# Development settings for this checkout (git-ignored, never written over): DEBUG on and
+# a secret key of its own, read by feedback/settings.py and honcho, so the README's
+# `.venv/bin/python manage.py ...` lines work without exporting anything. Production
+# sets its environment instead, with no .env.
+.env:
+	printf '# Local development only (make setup). Production: no .env, set the environment.\nDJANGO_DEBUG=1\nDJANGO_SECRET_KEY=%s\n' \
+	  "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
+
+setup: $(STAMP) .env
 
 migrate: setup
 	$(PY) manage.py migrate --noinput

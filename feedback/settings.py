@@ -4,6 +4,11 @@ Embedded default (what `make run` uses): SQLite under var/, a filesystem Celery 
 under var/celery, artifacts under var/artifacts. Production sets DATABASE_URL
 (Postgres), CELERY_BROKER_URL (Redis or RabbitMQ), DJANGO_SECRET_KEY and
 DJANGO_ALLOWED_HOSTS; with DEBUG off a missing secret fails at start-up, not later.
+
+A checkout's `.env` (git-ignored; `make setup` writes DJANGO_DEBUG=1 and a secret key of
+its own there) fills in what the environment does not set, so `.venv/bin/python
+manage.py ...` works in a development checkout as the README writes it. The environment
+always wins; without a `.env` nothing changes.
 """
 import os
 from datetime import timedelta
@@ -13,6 +18,24 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def read_env_file(path: Path) -> None:
+    """KEY=VALUE lines (blank lines and # comments skipped) into os.environ, for the
+    names the environment leaves unset."""
+    if not path.is_file():
+        return
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, equals, value = line.partition("=")
+        if not equals or not name.strip():
+            raise ImproperlyConfigured(f"{path}, line {number}: expected NAME=value, not {line!r}.")
+        os.environ.setdefault(name.strip(), value.strip())
+
+
+read_env_file(Path(os.environ.get("FEEDBACK_ENV_FILE", BASE_DIR / ".env")))
 VAR_DIR = Path(os.environ.get("FEEDBACK_VAR_DIR", BASE_DIR / "var"))
 
 

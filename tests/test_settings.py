@@ -8,8 +8,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def manage(*args, **env):
+    # Nor this checkout's development .env (make setup): these run as production would.
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
-    base.update(env)
+    base.update({"FEEDBACK_ENV_FILE": os.devnull, **env})
     return subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=base, capture_output=True, text=True, timeout=120)
 
 
@@ -104,3 +105,57 @@ def test_a_bad_prepare_threshold_fails_loudly():
     result = manage("check", DJANGO_DEBUG="1", DATABASE_URL="postgres://u@127.0.0.1:5432/x", DATABASE_PREPARE_THRESHOLD="often")
     assert result.returncode != 0
     assert "DATABASE_PREPARE_THRESHOLD is a count or 'off'" in result.stderr
+
+
+def fresh_checkout(tmp_path: Path) -> Path:
+    """The code of this checkout in a folder of its own, as a clone has it: no .env."""
+    import shutil
+
+    copy = tmp_path / "checkout"
+    copy.mkdir()
+    for name in ("manage.py", "Makefile", "requirements.txt"):
+        shutil.copy(REPO / name, copy / name)
+    for folder in ("feedback", "training", "templates", "static"):
+        shutil.copytree(REPO / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+def test_the_readme_manage_lines_work_in_a_checkout_after_make_setup_and_production_is_unchanged(tmp_path):
+    """`make setup` writes .env; `.venv/bin/python manage.py check` (this interpreter) then
+    works with nothing exported. Without a .env, or with DEBUG off in the environment, a
+    missing secret still stops start-up."""
+    checkout = fresh_checkout(tmp_path)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "FEEDBACK_", "MAKE"))}
+
+    def check(**env):
+        return subprocess.run([sys.executable, "manage.py", "check"], cwd=checkout, env={**clean, **env},
+                              capture_output=True, text=True, timeout=120)
+
+    refused = check()
+    assert refused.returncode != 0 and "DJANGO_SECRET_KEY is not set" in refused.stderr
+
+    made = subprocess.run(["make", "-s", ".env", f"PYTHON={sys.executable}"], cwd=checkout, env=clean,
+                          capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    written = dict(line.split("=", 1) for line in (checkout / ".env").read_text().splitlines()
+                   if line and not line.startswith("#"))
+    assert written["DJANGO_DEBUG"] == "1" and len(written["DJANGO_SECRET_KEY"]) >= 50
+    again = subprocess.run(["make", "-s", ".env"], cwd=checkout, env=clean, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and (checkout / ".env").read_text().count(written["DJANGO_SECRET_KEY"]) == 1
+
+    works = check()
+    assert works.returncode == 0, works.stderr
+    assert "System check identified no issues" in works.stdout
+    key = subprocess.run([sys.executable, "-c", "import feedback.settings as s; print(s.DEBUG, s.SECRET_KEY)"],
+                         cwd=checkout, env=clean, capture_output=True, text=True, timeout=60)
+    assert key.stdout.split() == ["True", written["DJANGO_SECRET_KEY"]], key.stderr
+
+    production = check(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="")  # the environment wins over .env
+    assert production.returncode != 0 and "DJANGO_SECRET_KEY is not set" in production.stderr
+
+
+def test_a_malformed_env_file_says_where(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("DJANGO_DEBUG=1\nDJANGO_SECRET_KEY\n")
+    result = manage("check", FEEDBACK_ENV_FILE=str(env_file))
+    assert result.returncode != 0 and f"{env_file}, line 2: expected NAME=value" in result.stderr

@@ -151,7 +151,7 @@ def project_cards(user) -> list[dict]:
         .annotate(n=Count("id"))
     )
     roles = dict(Membership.objects.filter(user=user, project__in=projects).values_list("project", "role"))
-    return [
+    cards = [
         {
             "project": p,
             "role": roles.get(p.pk, Role.ADMIN if user.is_superuser else ""),
@@ -160,6 +160,9 @@ def project_cards(user) -> list[dict]:
         }
         for p in projects
     ]
+    for card in cards:  # as Membership.can_review: the card leads a reviewer to the review pages
+        card["can_review"] = card["role"] in (Role.REVIEWER, Role.ADMIN)
+    return cards
 
 
 def active_codebook(project: Project) -> CodebookVersion | None:

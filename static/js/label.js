@@ -179,6 +179,13 @@
     document.body.classList.toggle("codebook-hidden");
   }
 
+  // ? and the Shortcuts button: the keyboard help, the usual key for it.
+  function toggleShortcuts() {
+    const dialog = document.getElementById("shortcuts");
+    if (!dialog) return;
+    if (dialog.open) dialog.close(); else dialog.showModal();
+  }
+
   // Enter (and the Submit button): send only a complete answer, else say what is missing.
   function submitOrExplain(f) {
     if (!f.checkValidity()) {
@@ -224,12 +231,15 @@
 
   document.addEventListener("keydown", (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
+    // Keys on the top bar's links and menus are theirs (Enter follows a link there).
+    if (e.target.closest?.(".topbar")) return;
     const dialog = document.getElementById("shortcuts");
     if (isTyping(document.activeElement)) {
       if (e.key === "Escape") document.activeElement.blur();
       return;
     }
-    if (e.key === "?") { e.preventDefault(); toggleCodebook(); return; }
+    if (e.key === "?") { e.preventDefault(); toggleShortcuts(); return; }
+    if (e.key === "c") { e.preventDefault(); toggleCodebook(); return; }
     if (e.key === "z") {
       // Exactly the "Undo last" button (there is one only after a label): also on "All caught up".
       const undo = document.querySelector("#task-area button[data-action=undo]");
@@ -287,12 +297,18 @@
   document.addEventListener("click", (e) => {
     const action = e.target.closest("[data-action]")?.dataset.action;
     if (action === "toggle-codebook") toggleCodebook();
-    if (action === "shortcuts") document.getElementById("shortcuts")?.showModal();
+    if (action === "shortcuts") toggleShortcuts();
     if (action === "keep-order" && form()) markRanked();
     const card = e.target.closest(".candidate");
     if (card && form()?.contains(card)) highlight(cards().indexOf(card));
   });
 
   document.addEventListener("DOMContentLoaded", init);
-  document.addEventListener("htmx:afterSwap", (e) => { if (e.detail.target.id === "task-area") init(); });
+  document.addEventListener("htmx:afterSwap", (e) => {
+    if (e.detail.target.id !== "task-area") return;
+    init();
+    // The next task starts at its prompt: on a phone the Submit button was a long scroll
+    // below it, and the swap would leave the annotator looking at the new task's end.
+    if (e.detail.target.getBoundingClientRect().top < 0) e.detail.target.scrollIntoView({ block: "start" });
+  });
 })();

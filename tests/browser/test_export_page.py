@@ -29,7 +29,9 @@ def test_reviewer_previews_and_downloads_an_export(page, project, known_labels, 
     errors = console_errors(page)
     log_in(page, "rita", "rita-pw")
     page.goto(f"/p/{project.slug}/codebook/")
-    page.get_by_role("navigation", name="Project").get_by_role("link", name="Export").click()
+    nav = page.get_by_role("navigation", name="Project")
+    nav.get_by_text("Review").click()  # Export is in the Review menu
+    nav.get_by_role("link", name="Export").click()
     page.wait_for_url(f"**/p/{project.slug}/export/")
     assert "press Preview" in page.locator("#export-preview").inner_text()
 

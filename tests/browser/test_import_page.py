@@ -6,7 +6,7 @@ import json
 import pytest
 
 from feedback.labelling.models import Prompt
-from tests.support.browser import log_in, screenshot
+from tests.support.browser import assert_fits_viewport, log_in, screenshot
 from tests.support.rows import jsonl_lines, sample_rows
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,6 +40,9 @@ def test_admin_sees_every_problem_of_a_bad_file_then_imports_a_good_one(page, pr
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
         screenshot(page, f"import-rejected-{width}")
+        assert_fits_viewport(page)
+        # The format example is read whole, not scrolled inside its card.
+        assert page.get_by_test_id("format-example").evaluate("e => e.scrollWidth <= e.clientWidth"), width
 
     settings.IMPORT_MAX_BYTES = 2048
     good = "\n".join(jsonl_lines(sample_rows(30))).encode()

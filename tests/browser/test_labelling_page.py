@@ -62,9 +62,9 @@ def assert_skipped(assignment: Assignment) -> None:
 
 def toggles_the_codebook(page) -> None:
     assert page.is_visible("#codebook-panel")
-    page.keyboard.press("?")
+    page.keyboard.press("c")
     assert not page.is_visible("#codebook-panel")
-    page.keyboard.press("?")
+    page.keyboard.press("c")
     assert page.is_visible("#codebook-panel")
 
 
@@ -292,3 +292,73 @@ def test_pages_fit_a_laptop_and_a_phone(browser, live_server, project, alice, re
         fits("label-detail-reviewer")
     finally:
         context.close()
+
+
+def test_on_a_phone_each_next_prompt_is_in_view_and_the_console_stays_clean(page, project, alice):
+    """Labelling on a phone scrolls down to the Submit button; the next task is swapped in
+    with its prompt at the top of the screen. Nothing is logged as an error meanwhile."""
+    import_jsonl(project=project, lines=jsonl_lines([
+        {"external_id": f"long-{i}", "prompt": f"Question {i}: how do plants make food?", "kind": "pair",
+         "candidates": [{"text": f"Answer {j} to {i}. " + "Plants use sunlight, water and air to make sugar. " * 12,
+                         "producer": f"model-{j}"} for j in (1, 2)]} for i in range(4)]))
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, "alice", "alice-pw")
+    page.goto(f"/p/{project.slug}/label/")
+    # A tap on Submit, Enter, the Skip button and s: each swaps in the next task.
+    for choice, send in (("1", "tap"), ("2", "Enter"), ("0", "skip"), ("", "s")):
+        assignment = shown(page)
+        if choice:
+            page.keyboard.press(choice)
+        if send == "tap":
+            page.get_by_test_id("submit").click()  # after scrolling down to it
+        elif send == "skip":
+            page.get_by_role("button", name="Skip").click()
+        else:
+            page.locator(".task-actions").scroll_into_view_if_needed()
+            page.keyboard.press(send)
+        page.wait_for_function(
+            "id => !document.querySelector(`#label-form[action*='/label/${id}/submit/']`)", arg=assignment.pk)
+        assert Label.objects.filter(assignment=assignment).exists() == (send in ("tap", "Enter"))
+        if send == "s":
+            break  # the last task: nothing comes next
+        shown(page)
+        prompt = page.locator("#label-form .prompt")
+        page.wait_for_function("() => { const box = document.querySelector('#label-form .prompt').getBoundingClientRect();"
+                               " return box.top >= 0 && box.bottom <= innerHeight / 2; }")
+        assert page.evaluate("scrollY") > 0  # it was scrolled down to the button: this is the swap's doing
+        assert prompt.is_visible()
+        screenshot(page, f"label-next-in-view-{send}-390")
+    assert not errors, errors
+
+
+def test_the_shortcuts_badge_and_the_question_mark_open_the_shortcuts(page, project, alice):
+    import_tasks(project, "pair", 1, 2)
+    log_in(page, "alice", "alice-pw")
+    page.goto(f"/p/{project.slug}/label/")
+    help_dialog = page.get_by_role("dialog")
+    page.get_by_role("button", name="Shortcuts").click()
+    assert help_dialog.get_by_role("heading", name="Keyboard shortcuts").is_visible()
+    page.keyboard.press("Escape")
+    assert not help_dialog.is_visible()
+    page.keyboard.press("?")
+    assert help_dialog.get_by_role("heading", name="Keyboard shortcuts").is_visible()
+    assert page.is_visible("#codebook-panel")  # the codebook stays as it was
+    page.keyboard.press("?")
+    assert not help_dialog.is_visible()
+
+
+def test_enter_on_a_header_link_follows_it(page, project, alice):
+    """The page's keys are for the task, not for the top bar: Enter on a focused header
+    link opens that page, and sends nothing."""
+    import_tasks(project, "pair", 1, 2)
+    log_in(page, "alice", "alice-pw")
+    page.goto(f"/p/{project.slug}/label/")
+    assignment = shown(page)
+    page.keyboard.press("1")
+    page.get_by_role("navigation", name="Project").get_by_role("link", name="Labels").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/p/{project.slug}/labels/")
+    assert not Label.objects.filter(assignment=assignment).exists()

@@ -40,13 +40,16 @@ def test_reviewer_adjudicates_a_disputed_task(page, project, annotators, codeboo
     page.wait_for_url(f"**/p/{project.slug}/quality/")
     assert "Final answer recorded" in page.content() and page.get_by_role("main").get_by_role("link", name="Adjudicated ✓").count() == 1
     screenshot(page, "quality-adjudicated")
-    page.get_by_role("navigation", name="Project").get_by_role("link", name="Adjudicate").click()
+    nav = page.get_by_role("navigation", name="Project")
+    nav.get_by_text("Review").click()
+    nav.get_by_role("link", name="Adjudicate").click()
     page.wait_for_url(f"**/p/{project.slug}/quality/disputed/")
     assert "Nothing waits for a final answer" in page.locator("[data-testid=disputed]").inner_text()
     page.get_by_role("link", name="All disputed").click()
     assert page.get_by_role("link", name="Revise").count() == 1
     screenshot(page, "quality-queue")
-    page.get_by_role("navigation", name="Project").get_by_role("link", name="Gold").click()
+    nav.get_by_text("Review").click()
+    nav.get_by_role("link", name="Gold").click()
     page.wait_for_url(f"**/p/{project.slug}/quality/gold/")
     assert "No gold items yet" in page.locator("[data-testid=gold]").inner_text()
     screenshot(page, "quality-gold")

@@ -27,6 +27,7 @@ def test_create_use_replace_and_revoke_a_token(page, live_server, project, known
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     export = f"/api/v1/projects/{project.slug}/export/?dataset=preference&split=train"  # the README's curl line
     log_in(page, "rita", "rita-pw")
+    page.locator(".user-menu summary").click()  # the user menu, under their name
     page.locator(".user-menu").get_by_role("link", name="API token").click()
     page.wait_for_url("**/accounts/tokens/")
     assert "You have no API token" in page.get_by_test_id("token-state").inner_text()

@@ -34,6 +34,25 @@ def test_project_list_shows_only_my_projects(alice_client, project, make_user):
     assert "Assistant answers" in page and "Secret project" not in page
 
 
+@pytest.mark.parametrize("role, natural, others", [
+    ("annotator", "labelling:label", ["labelling:codebook", "labelling:labels"]),
+    ("reviewer", "quality:dashboard", ["quality:queue", "labelling:label"]),
+    ("admin", "quality:dashboard", ["quality:queue", "loop:runs", "labelling:import", "labelling:label"]),
+])
+def test_the_project_card_leads_each_role_to_its_page(client, make_user, project, role, natural, others):
+    """The card's name and its first button go to the role's natural page; the other
+    buttons to the pages that role uses next, and nowhere the role may not go."""
+    client.force_login(make_user("someone", project=project, role=role))
+    page = client.get(reverse("labelling:project_list")).content.decode()
+    card = page[page.index('data-testid="project-card"'):page.index("</article>")]
+    heading = re.search(r'<h2><a href="([^"]+)">', card).group(1)
+    buttons = re.findall(r'<a class="button( primary)?" href="([^"]+)"', card)
+    assert heading == reverse(natural, args=[project.slug])
+    assert buttons == [(" primary", heading)] + [("", reverse(name, args=[project.slug])) for name in others]
+    for href in [heading] + [href for _, href in buttons]:
+        assert client.get(href).status_code != 404, href
+
+
 def test_non_members_get_404(client, make_user, project, codebook):
     client.force_login(make_user("mallory"))
     assert client.get(label_url(project)).status_code == 404
