@@ -22,6 +22,8 @@ class TaskKind(models.TextChoices):
     THUMBS = "thumbs", "Thumbs up/down"
     PAIR = "pair", "Pick the better of two"
     RANK = "rank", "Rank all"
+    RATE = "rate", "Rate on the rubric"
+    TURNS = "turns", "Judge each turn"
 
 
 class Role(models.TextChoices):
@@ -123,6 +125,10 @@ class CodebookVersion(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="codebooks", db_index=False)
     version = models.PositiveIntegerField()
     text = models.TextField(help_text="Markdown.")
+    rubric = models.JSONField(
+        default=list, blank=True,
+        help_text="The aspects responses are rated on (feedback.labelling.rubric); [] for none.",
+    )
     change_note = models.CharField(max_length=300, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
