@@ -15,7 +15,7 @@ Codebook v1's rubric: helpfulness 1–5 (weight 2; rate and pair tasks), correct
               → helpfulness p0 4.3333 (3 annotators, u1's two ratings averaged), p1 2.5
               → scores p0 0.8333, p1 0.375: margin 0.4583, agreement 2/3, 3 votes
   v2-rate     rate, v2, u1 and u2: v0 helpfulness 7 5, clarity 3 3; v1 helpfulness 1 3, clarity 1 2
-              → v0 helpfulness 6 (std 1), clarity 3, score 0.9167; v1 2, 1.5, score 0.2917
+              → v0 helpfulness 6 (std 1), clarity 3, score 0.9167; v1 2, 1.5, score 0.2083
 """
 import pytest
 
