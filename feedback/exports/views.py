@@ -55,8 +55,10 @@ def _page(request, project, params, *, manifest=None, error="", status=200):
         "values": {name: params.getlist(name) for name in ("columns", "codebook_version", "tier")},
         "is_admin": request.membership.role == Role.ADMIN,
         "snapshot_datasets": SNAPSHOT_DATASETS,
-        "pair_sources": [(name, PAIR_SOURCE_NAMES[name]) for name in PAIR_SOURCES],
-        "rejected_choices": [(name, REJECTED_NAMES[name]) for name in REJECTED], "default_min_margin": DEFAULT_MIN_MARGIN,
+        # The defaults are sent blank, so an export that does not use ratings keeps its links as they were.
+        "pair_sources": [("" if name == PAIR_SOURCES[0] else name, PAIR_SOURCE_NAMES[name]) for name in PAIR_SOURCES],
+        "rejected_choices": [("" if name == REJECTED[0] else name, REJECTED_NAMES[name]) for name in REJECTED],
+        "default_min_margin": DEFAULT_MIN_MARGIN,
         "snapshots": Snapshot.objects.filter(project=project).select_related("created_by").order_by("-id")[:RECENT_SNAPSHOTS],
     }
     if manifest is not None:

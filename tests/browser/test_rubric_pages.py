@@ -40,6 +40,8 @@ def test_the_export_page_downloads_ratings_and_rating_pairs(page, project, rated
     page.get_by_role("button", name="Preview").click()
     page.get_by_test_id("rows-total").wait_for()
     manifest = json.loads(page.get_by_test_id("manifest").inner_text())
+    link = page.get_by_test_id("download").get_attribute("href")
+    assert "dataset=ratings" in link and "source" not in link  # the pair options' defaults are sent blank
     assert manifest["dataset"] == "ratings" and int(page.get_by_test_id("rows-total").inner_text()) == 9
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
@@ -61,7 +63,7 @@ def test_the_export_page_downloads_ratings_and_rating_pairs(page, project, rated
     page.get_by_role("button", name="Preview").click()
     page.wait_for_function("document.querySelector('[data-testid=manifest]')?.textContent.includes('\"source\": \"ratings\"')")
     assert "1 below_min_margin" in page.get_by_test_id("excluded").inner_text()
-    assert int(page.get_by_test_id("rows-total").inner_text()) == 4
+    assert int(page.get_by_test_id("rows-total").inner_text()) == 4 and "source=ratings" in page.url
     with page.expect_download() as download:
         page.get_by_test_id("download").click()
     pairs = [json.loads(line) for line in open(download.value.path(), encoding="utf-8").read().splitlines()]
