@@ -5,6 +5,8 @@ Nothing is written back: raw labels stay as they are. Row shapes are TRL's forma
   preference  {"prompt", "chosen", "rejected"}         (DPO, reward model)
   unpaired    {"prompt", "completion", "label"}        (KTO)
   sft         {"messages"} or {"prompt", "completion"} (SFT, from rewrites)
+  ratings     {"prompt", "completion", <aspect means, counts, spreads>, "score", …}
+              (reward-model regression, from rubric ratings: builders/ratings.py)
   raw         one row per label, for people who aggregate their own way
 in TRL's conversational form (lists of messages) or its plain-text form.
 
@@ -19,13 +21,16 @@ written as JSON Lines are formatted straight from those columns (json_text.py,
 row_stream.py).
 """
 from feedback.exports.builders.preference import preference_rows
+from feedback.exports.builders.ratings import ratings_rows
 from feedback.exports.builders.raw import raw_rows
 from feedback.exports.builders.sft import sft_rows
 from feedback.exports.builders.unpaired import unpaired_rows
 from feedback.exports.summary import ExportSummary
 
-EXTRA_COLUMNS = ("agreement", "strength", "votes", "task_id", "prompt_id", "split", "adjudicated")
+EXTRA_COLUMNS = ("agreement", "strength", "votes", "task_id", "prompt_id", "split", "adjudicated", "source",
+                 "score_margin")
 FORMS = ("conversational", "text")
-BUILDERS = {"preference": preference_rows, "unpaired": unpaired_rows, "sft": sft_rows, "raw": raw_rows}
+BUILDERS = {"preference": preference_rows, "unpaired": unpaired_rows, "sft": sft_rows, "ratings": ratings_rows,
+            "raw": raw_rows}
 
 __all__ = ["BUILDERS", "EXTRA_COLUMNS", "FORMS", "ExportSummary"]

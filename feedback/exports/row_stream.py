@@ -6,10 +6,13 @@ from collections.abc import Iterator
 class RowStream:
     """An iterator of row dicts that can also give the same rows as JSON Lines text,
     encoded without building the dicts (writers.jsonl_chunks asks for that). Either way
-    of reading it may be used, once."""
+    of reading it may be used, once. `columns`: the extra columns its rows carry, when
+    the builder settles them (the Parquet writer's schema follows them)."""
 
-    def __init__(self, dicts, lines):
+    def __init__(self, dicts, lines, columns=None):
         self._dicts, self._lines, self._iterator = dicts, lines, None
+        if columns is not None:
+            self.columns = tuple(columns)
 
     def __iter__(self):
         return self

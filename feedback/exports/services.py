@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from feedback.artifacts import local_folder, local_path, snapshot_folder, snapshot_scratch_folder
+from feedback.exports.builders.ratings import RATINGS_EXTRA_COLUMNS
 from feedback.exports.datasets import BUILDERS, EXTRA_COLUMNS, FORMS, ExportSummary
 from feedback.exports.filters import DATASETS, ExportFilters
 from feedback.exports.models import Snapshot
@@ -26,6 +27,10 @@ def check_options(*, dataset: str, fmt: str, form: str, columns) -> None:
     unknown = set(columns) - set(EXTRA_COLUMNS)
     if unknown:
         raise ValueError(f"columns: unknown {', '.join(sorted(unknown))}; available: {', '.join(EXTRA_COLUMNS)}")
+    if dataset == "ratings" and set(columns) - set(RATINGS_EXTRA_COLUMNS):
+        # A ratings row is a response, pooled over tasks and annotators: no task, vote share or source of its own.
+        raise ValueError(f"columns: a ratings row can add {', '.join(RATINGS_EXTRA_COLUMNS)}, not "
+                         f"{', '.join(sorted(set(columns) - set(RATINGS_EXTRA_COLUMNS)))}")
 
 
 def pin_label_set(*, project: Project, filters: ExportFilters) -> ExportFilters:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from feedback.exports.datasets import EXTRA_COLUMNS, FORMS
 from feedback.exports.downloads import export_manifest, export_response
-from feedback.exports.filters import DATASETS, SNAPSHOT_DATASETS
+from feedback.exports.filters import DATASETS, DEFAULT_MIN_MARGIN, PAIR_SOURCES, REJECTED, SNAPSHOT_DATASETS
 from feedback.exports.models import Snapshot
 from feedback.exports.options import parse_options
 from feedback.exports.services import snapshot_create
@@ -23,14 +23,18 @@ from feedback.labelling.models import Role, Split, Tier
 # What the page's form sends: the export parameters, no more (csrf and the like stay out
 # of the download and API links the page builds from them).
 PARAMETERS = ("dataset", "form", "format", "columns", "codebook_version", "since", "until", "min_agreement", "tier",
-              "split", "max_label_id", "weight_by_reliability")
+              "split", "max_label_id", "weight_by_reliability", "source", "rejected", "min_margin")
 RECENT_SNAPSHOTS = 5
 DATASET_NOTES = {
     "preference": "prompt, chosen, rejected: pair majorities and the pairs rankings imply (DPO, reward models)",
     "unpaired": "prompt, completion, label: thumbs and both-bad pairs (KTO)",
     "sft": "messages from rewrites (SFT)",
+    "ratings": "prompt, completion, each rubric aspect's mean, count and spread, overall score (reward-model regression)",
     "raw": "every label, one row each, pseudonymous",
 }
+PAIR_SOURCE_NAMES = {"choices": "pair choices and rankings", "ratings": "rubric ratings",
+                     "both": "both (each row says which)"}
+REJECTED_NAMES = {"each": "each lower one", "worst": "the worst only"}
 FORMAT_NAMES = {"jsonl": "JSON Lines (streamed)", "parquet": "Parquet", "datasets": "datasets folder (zip)"}
 
 
@@ -51,6 +55,10 @@ def _page(request, project, params, *, manifest=None, error="", status=200):
         "values": {name: params.getlist(name) for name in ("columns", "codebook_version", "tier")},
         "is_admin": request.membership.role == Role.ADMIN,
         "snapshot_datasets": SNAPSHOT_DATASETS,
+        # The defaults are sent blank, so an export that does not use ratings keeps its links as they were.
+        "pair_sources": [("" if name == PAIR_SOURCES[0] else name, PAIR_SOURCE_NAMES[name]) for name in PAIR_SOURCES],
+        "rejected_choices": [("" if name == REJECTED[0] else name, REJECTED_NAMES[name]) for name in REJECTED],
+        "default_min_margin": DEFAULT_MIN_MARGIN,
         "snapshots": Snapshot.objects.filter(project=project).select_related("created_by").order_by("-id")[:RECENT_SNAPSHOTS],
     }
     if manifest is not None:

@@ -35,7 +35,9 @@ def write_jsonl(rows: Iterable[dict], path: Path) -> str:
     return hasher.hexdigest()
 
 
-def _schema(dataset: str, form: str, columns):
+def _schema(dataset: str, form: str, columns, fields=()):
+    """The Arrow schema of a dataset's rows; `fields`: (name, Arrow type name) of the
+    columns a row stream settles itself (the ratings rows' aspects)."""
     import pyarrow as pa
 
     message = pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))
@@ -44,6 +46,10 @@ def _schema(dataset: str, form: str, columns):
         "preference": [("prompt", text), ("chosen", text), ("rejected", text)],
         "unpaired": [("prompt", text), ("completion", text), ("label", pa.bool_())],
         "sft": [("messages", message)] if form == "conversational" else [("prompt", pa.string()), ("completion", pa.string())],
+        "ratings": [("prompt", text), ("completion", text), *[(name, getattr(pa, kind)()) for name, kind in fields],
+                    ("score", pa.float64()), ("codebook_versions", pa.list_(pa.int32())),
+                    ("producer", pa.struct([("kind", pa.string()), ("name", pa.string()), ("adapter_version", pa.int32())])),
+                    ("split", pa.string())],
         "raw": [
             ("label_id", pa.int64()), ("task_id", pa.int64()), ("prompt_id", pa.string()), ("split", pa.string()),
             ("kind", pa.string()), ("annotator", pa.string()), ("tier", pa.string()), ("codebook_version", pa.int32()),
@@ -58,7 +64,8 @@ def _schema(dataset: str, form: str, columns):
     }[dataset]
     extra_types = {
         "agreement": pa.float64(), "strength": pa.float64(), "votes": pa.int32(), "task_id": pa.int64(),
-        "prompt_id": pa.string(), "split": pa.string(), "adjudicated": pa.bool_(),
+        "prompt_id": pa.string(), "split": pa.string(), "adjudicated": pa.bool_(), "source": pa.string(),
+        "score_margin": pa.float64(),
     }
     names = {name for name, _ in base}
     return pa.schema(base + [(c, extra_types[c]) for c in columns if c not in names])
@@ -77,7 +84,9 @@ def write_parquet(rows: Iterable[dict], path: Path, *, dataset: str, form: str, 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = _schema(dataset, form, columns)
+    # A row stream that settles its own columns (row_stream.RowStream.columns, the
+    # ratings rows' fields) is written with those.
+    schema = _schema(dataset, form, getattr(rows, "columns", columns), getattr(rows, "fields", ()))
     with pq.ParquetWriter(path, schema) as writer:
         batch: list[dict] = []
         for row in rows:

@@ -27,6 +27,7 @@ from feedback.quality.models import Adjudication
 from feedback.quality.presenters import agreement_chart, producer_chart, with_readable_answers
 from feedback.quality.queue_choice import SORTS, parse_queue_choice
 from feedback.quality.quiz import quiz_submit
+from feedback.quality.rubric_dashboard import rubric_figures
 from feedback.quality.selectors import calibration_candidates, calibration_items, gold_items
 
 
@@ -61,6 +62,7 @@ def dashboard(request, project):
         "filters": filters, "until_shown": filters.until - timedelta(microseconds=1) if filters.until else None,
         "versions": project.codebooks.values_list("version", flat=True), "kinds": TaskKind.choices,
         "chosen_kinds": kinds, "is_admin": request.membership.role == Role.ADMIN,
+        "rubric": rubric_figures(project, filters, kinds),
     }, status=400 if error else 200)
 
 

@@ -65,7 +65,7 @@ def test_htmx_gets_only_the_preview(client, known_labels, urls, reviewer):
 
 
 @pytest.mark.parametrize("query,message", [
-    ("dataset=nope", "dataset: one of preference, unpaired, sft, raw"),
+    ("dataset=nope", "dataset: one of preference, unpaired, sft, ratings, raw"),
     ("format=csv", "format: one of jsonl, parquet, datasets"),
     ("min_agreement=2", "min_agreement: a number between 0 and 1"),
     ("min_agreement=x", "min_agreement: a number between 0 and 1"),

@@ -9,7 +9,7 @@ from tests.support.fuzz_requests import check_request, post_form
 from tests.support.strategies import form_of, form_values, fuzz_settings
 
 CHOICES = {
-    "dataset": st.sampled_from(["preference", "unpaired", "sft", "raw", "nope"]),
+    "dataset": st.sampled_from(["preference", "unpaired", "sft", "ratings", "raw", "nope"]),
     "form": st.sampled_from(["conversational", "text", "chat"]),
     "format": st.sampled_from(["jsonl", "parquet", "datasets", "csv"]),
     "columns": st.sampled_from(["agreement", "agreement,votes", "split,,task_id", "secret"]),
@@ -21,6 +21,9 @@ CHOICES = {
     "split": st.sampled_from(["train", "heldout", "test"]),
     "max_label_id": st.sampled_from(["0", "5", f"{2**63}", "-1"]),
     "weight_by_reliability": st.sampled_from(["1", "true", "no"]),
+    "source": st.sampled_from(["choices", "ratings", "both", "votes"]),
+    "rejected": st.sampled_from(["each", "worst", "all"]),
+    "min_margin": st.sampled_from(["0", "0.05", "1", "1.5", "nan"]),
 }
 
 

@@ -11,7 +11,7 @@ from feedback.api.permissions import project_for
 from feedback.artifacts import artifact_open, snapshot_file
 from feedback.exports.datasets import EXTRA_COLUMNS, FORMS
 from feedback.exports.downloads import export_manifest, export_response
-from feedback.exports.filters import DATASETS, SNAPSHOT_DATASETS
+from feedback.exports.filters import DATASETS, DEFAULT_MIN_MARGIN, PAIR_SOURCES, REJECTED, SNAPSHOT_DATASETS
 from feedback.exports.models import Snapshot
 from feedback.exports.options import parse_options
 from feedback.exports.services import snapshot_create
@@ -31,6 +31,12 @@ EXPORT_PARAMETERS = [
     OpenApiParameter("split", str, enum=Split.values),
     OpenApiParameter("max_label_id", int, description="pin the label set (see X-Export-Max-Label-Id)"),
     OpenApiParameter("weight_by_reliability", bool),
+    OpenApiParameter("source", str, enum=PAIR_SOURCES, default="choices",
+                     description="preference pairs from pair choices and rankings, rubric ratings, or both"),
+    OpenApiParameter("rejected", str, enum=REJECTED, default="each",
+                     description="rating-derived pairs: the best response against each lower one, or the worst"),
+    OpenApiParameter("min_margin", float, default=DEFAULT_MIN_MARGIN,
+                     description="rating-derived pairs closer than this (scores 0 to 1) are left out and counted"),
 ]
 
 

@@ -1,5 +1,8 @@
 """Preference rows (prompt, chosen, rejected), for DPO and reward models: pair tasks by
-majority (an adjudicated answer wins), then rank tasks by the pairs their rankings imply.
+majority (an adjudicated answer wins), then rank tasks by the pairs their rankings imply;
+with source=ratings or both, pairs derived from rubric ratings (builders/rating_pairs.py)
+instead or after them, each row then saying where it came from (source, score_margin,
+agreement).
 
 Pair tasks are the bulk of a large export, so they take the fast road: one query
 streams each pair task's vote tally (summed by the database) with its prompt and the
@@ -15,6 +18,7 @@ from django.db import connection
 from django.db.models import Max
 
 from feedback.exports.aggregate import PairTally, decided_majority, pair_agreement, pair_plurality, rank_pairs
+from feedback.exports.builders.rating_pairs import rating_pair_rows
 from feedback.exports.builders.tasks import TaskInfo, extras, prompt_of, response, with_infos
 from feedback.exports.builders.votes import label_votes, pair_tally_queryset, weights_for
 from feedback.exports.filters import ExportFilters
@@ -24,6 +28,9 @@ from feedback.exports.streaming import stream_sql
 from feedback.exports.summary import ExportSummary
 from feedback.labelling.models import Candidate, Project, Prompt, TaskCandidate, TaskKind
 from feedback.quality.models import Adjudication
+
+# What every row says when pairs come from ratings too, so a mixed file tells them apart.
+SOURCE_COLUMNS = ("source", "score_margin", "agreement")
 
 
 def _pair_rows_query(project: Project, filters: ExportFilters, weights: dict[int, float], columns=()):
@@ -118,7 +125,8 @@ def _preference_pairs(project, filters, summary, form, columns, weights, as_json
                             f'"rejected": {encode_basestring(rejected)}')
                 if columns:
                     more = dumps(extras(columns, _Info(ext, split), task_id, agreement=round(agreement, 4),
-                                        strength=strength, votes=n, adjudicated=adjudicated))
+                                        strength=strength, votes=n, adjudicated=adjudicated, source="choice",
+                                        score_margin=None))
                     line += ", " + more[1:-1] if len(more) > 2 else ""
                 yield line + "}"
             else:
@@ -128,7 +136,7 @@ def _preference_pairs(project, filters, summary, form, columns, weights, as_json
                     "chosen": response(chosen, form),
                     "rejected": response(rejected, form),
                     **(extras(columns, info, task_id, agreement=round(agreement, 4), strength=strength,
-                              votes=n, adjudicated=adjudicated) if columns else {}),
+                              votes=n, adjudicated=adjudicated, source="choice", score_margin=None) if columns else {}),
                 }
     finally:
         summary.labels += labels
@@ -152,26 +160,50 @@ def _preference_ranked(project, filters, summary, form, columns, weights):
                 "chosen": response(info.texts[outcome.chosen], form),
                 "rejected": response(info.texts[outcome.rejected], form),
                 **extras(columns, info, task_id, agreement=round(outcome.agreement, 4), strength=outcome.strength,
-                         votes=outcome.votes, adjudicated=False),
+                         votes=outcome.votes, adjudicated=False, source="rank", score_margin=None),
             }
+
+
+def preference_columns(filters: ExportFilters, columns) -> tuple:
+    """The extra columns the rows carry: those asked for, and with pairs from ratings
+    too, SOURCE_COLUMNS."""
+    columns = tuple(columns)
+    if filters.source == "choices":
+        return columns
+    return columns + tuple(c for c in SOURCE_COLUMNS if c not in columns)
 
 
 def preference_rows(
     project: Project, filters: ExportFilters, summary: ExportSummary, *, form: str = "conversational", columns=()
 ) -> RowStream:
     """One row per aggregated pair: pair tasks by majority (an adjudicated answer wins),
-    then rank tasks by the pairs their rankings imply. Read as dicts, or (what
-    writers.jsonl_chunks does) as JSON Lines text built without them: the same bytes."""
+    then rank tasks by the pairs their rankings imply, then (source=ratings or both) the
+    pairs ratings imply. Read as dicts, or (what writers.jsonl_chunks does) as JSON Lines
+    text built without them: the same bytes."""
+    columns = preference_columns(filters, columns)
+    from_choices, from_ratings = filters.source != "ratings", filters.source != "choices"
+    # Pair and rank labels that carry ratings are read by both roads under "both": count them once.
+    counted = ("rate",) if from_choices else None
+
+    def rated(weights):
+        if from_ratings:
+            yield from rating_pair_rows(project, filters, summary, form=form, columns=columns, weights=weights,
+                                        count_kinds=counted)
 
     def dicts():
         weights = weights_for(project, filters)
-        yield from _preference_pairs(project, filters, summary, form, columns, weights, as_json=False)
-        yield from _preference_ranked(project, filters, summary, form, columns, weights)
+        if from_choices:
+            yield from _preference_pairs(project, filters, summary, form, columns, weights, as_json=False)
+            yield from _preference_ranked(project, filters, summary, form, columns, weights)
+        yield from rated(weights)
 
     def lines():
         weights = weights_for(project, filters)
-        yield from _preference_pairs(project, filters, summary, form, columns, weights, as_json=True)
-        for row in _preference_ranked(project, filters, summary, form, columns, weights):
+        if from_choices:
+            yield from _preference_pairs(project, filters, summary, form, columns, weights, as_json=True)
+            for row in _preference_ranked(project, filters, summary, form, columns, weights):
+                yield dumps(row)
+        for row in rated(weights):
             yield dumps(row)
 
-    return RowStream(dicts, lines)
+    return RowStream(dicts, lines, columns=columns)

@@ -33,6 +33,9 @@ class Command(BaseCommand):
         parser.add_argument("--tier", default="", help="comma-separated: trainee, regular, expert")
         parser.add_argument("--split", default="", help="train or heldout")
         parser.add_argument("--weight-by-reliability", action="store_true")
+        parser.add_argument("--source", default="", help="preference pairs from: choices, ratings or both")
+        parser.add_argument("--rejected", default="", help="rating-derived pairs: each or worst")
+        parser.add_argument("--min-margin", default="", help="rating-derived pairs' minimum score margin (default 0.05)")
 
     def handle(self, *args, **o):
         try:
@@ -42,7 +45,8 @@ class Command(BaseCommand):
         params = QueryDict(mutable=True)
         for key, option in [("dataset", "dataset"), ("format", "format"), ("form", "form"), ("columns", "columns"),
                             ("codebook_version", "codebook_version"), ("since", "since"), ("until", "until"),
-                            ("min_agreement", "min_agreement"), ("tier", "tier"), ("split", "split")]:
+                            ("min_agreement", "min_agreement"), ("tier", "tier"), ("split", "split"),
+                            ("source", "source"), ("rejected", "rejected"), ("min_margin", "min_margin")]:
             if o[option]:
                 params[key] = str(o[option])
         if o["weight_by_reliability"]:
