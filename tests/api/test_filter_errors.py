@@ -41,10 +41,10 @@ def test_snapshot_filters_of_the_wrong_type_are_a_400(api_as, project, admin_use
 
 
 @pytest.mark.parametrize("endpoint, query, parameter, says", [
-    ("labels/", "kind=essay", "kind", "kind: one of thumbs, pair, rank"),
+    ("labels/", "kind=essay", "kind", "kind: one of thumbs, pair, rank, rate, turns"),
     ("labels/", "codebook_version=1,x", "codebook_version", "codebook_version: whole numbers, comma-separated"),
     ("labels/", "since=2020-13-45", "since", "since: '2020-13-45' is not a real date (month must be in 1..12)"),
-    ("tasks/", "kind=essay", "kind", "kind: one of thumbs, pair, rank"),
+    ("tasks/", "kind=essay", "kind", "kind: one of thumbs, pair, rank, rate, turns"),
     ("tasks/", "is_gold=maybe", "is_gold", "is_gold: true or false"),
     ("prompts/", "split=test", "split", "split: one of train, heldout"),
 ])
