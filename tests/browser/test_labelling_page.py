@@ -36,10 +36,12 @@ def shown(page) -> Assignment:
 
 
 def press_for_next(page, key: str, assignment: Assignment) -> None:
-    """Press `key` and wait until the page has moved past `assignment`."""
+    """Press `key` and wait until the page has moved past `assignment` and htmx has
+    settled the new task in (before that its buttons are plain, not yet htmx's)."""
     page.keyboard.press(key)
     page.wait_for_function(
         "id => !document.querySelector(`#label-form[action*='/label/${id}/submit/']`)", arg=assignment.pk)
+    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
 
 
 def label_of(assignment: Assignment) -> Label:
