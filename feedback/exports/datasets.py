@@ -24,7 +24,7 @@ from feedback.exports.builders.sft import sft_rows
 from feedback.exports.builders.unpaired import unpaired_rows
 from feedback.exports.summary import ExportSummary
 
-EXTRA_COLUMNS = ("agreement", "strength", "votes", "task_id", "prompt_id", "split", "adjudicated")
+EXTRA_COLUMNS = ("agreement", "strength", "votes", "task_id", "prompt_id", "split", "adjudicated", "turn_index")
 FORMS = ("conversational", "text")
 BUILDERS = {"preference": preference_rows, "unpaired": unpaired_rows, "sft": sft_rows, "raw": raw_rows}
 
