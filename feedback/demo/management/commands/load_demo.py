@@ -1,4 +1,5 @@
-"""python manage.py load_demo — the demo project, its codebook, prompts and accounts.
+"""python manage.py load_demo — the demo project, its codebook, prompts, conversations
+(judged turn by turn) and accounts.
 
 Two simulated annotators (who cannot log in) label every task once, preferring shorter
 answers with some noise, so the reviewer pages have data and "Train now" has something
