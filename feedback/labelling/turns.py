@@ -120,7 +120,8 @@ def shown_turns(messages: Sequence[dict], candidate_text: str, post: Mapping, as
             item["aspects"] = [
                 {"name": aspect.name, "question": aspect.question, "field": f"turn_{index}_{aspect.name}",
                  "posted": post.get(f"turn_{index}_{aspect.name}", ""),
-                 "points": [{"point": p, "describe": aspect.describe(p)} for p in aspect.scale]}
+                 "points": [{"point": p, "describe": aspect.describe(p)} for p in aspect.scale],
+                 "described": " · ".join(f"{p} {text}" for p, text in sorted(aspect.points.items()) if text)}
                 for aspect in aspects
             ]
         shown.append(item)

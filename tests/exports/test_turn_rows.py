@@ -91,3 +91,28 @@ def test_the_files_load_with_datasets_with_the_turn_index(project, turn_labels, 
     got = sorted((row["turn_index"], row["label"], row["completion"][0]["content"]) for row in data)
     assert got == [(2, True, "Hello! How can I help?"), (4, False, "Lyon.")]
     assert manifest["rows_total"] == 2
+
+
+def test_kto_trainer_steps_on_the_per_turn_rows(project, turn_labels, tiny_model_dir, tmp_path):
+    """The contract with TRL, checked by TRL itself (as tests/exports/test_trl_contract.py
+    does for preferences): the conversational per-turn file trains a KTO step."""
+    import math
+
+    from datasets import load_dataset
+    from peft import LoraConfig
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from trl import KTOConfig, KTOTrainer
+
+    path = tmp_path / "turns.jsonl"
+    export_to_path(project=project, dataset="unpaired", fmt="jsonl", path=path, filters=ExportFilters())
+    rows = load_dataset("json", data_files=str(path), split="train")
+    assert len(rows) == 2
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    args = KTOConfig(output_dir=str(tmp_path / "out"), max_steps=1, per_device_train_batch_size=2, max_length=128,
+                     report_to=[], logging_steps=1, save_strategy="no", use_cpu=True, dataloader_num_workers=0)
+    trainer = KTOTrainer(model=model, args=args, train_dataset=rows, processing_class=tokenizer,
+                         peft_config=LoraConfig(r=4, lora_alpha=8, target_modules="all-linear", task_type="CAUSAL_LM"))
+    trainer.train()
+    logged = [entry for entry in trainer.state.log_history if "loss" in entry]
+    assert trainer.state.global_step == 1 and logged and math.isfinite(logged[0]["loss"])
