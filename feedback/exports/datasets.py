@@ -28,7 +28,7 @@ from feedback.exports.builders.unpaired import unpaired_rows
 from feedback.exports.summary import ExportSummary
 
 EXTRA_COLUMNS = ("agreement", "strength", "votes", "task_id", "prompt_id", "split", "adjudicated", "source",
-                 "score_margin")
+                 "score_margin", "turn_index")
 FORMS = ("conversational", "text")
 BUILDERS = {"preference": preference_rows, "unpaired": unpaired_rows, "sft": sft_rows, "ratings": ratings_rows,
             "raw": raw_rows}

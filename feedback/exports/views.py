@@ -27,7 +27,7 @@ PARAMETERS = ("dataset", "form", "format", "columns", "codebook_version", "since
 RECENT_SNAPSHOTS = 5
 DATASET_NOTES = {
     "preference": "prompt, chosen, rejected: pair majorities and the pairs rankings imply (DPO, reward models)",
-    "unpaired": "prompt, completion, label: thumbs and both-bad pairs (KTO)",
+    "unpaired": "prompt, completion, label: thumbs, both-bad pairs and each judged turn of a conversation (KTO)",
     "sft": "messages from rewrites (SFT)",
     "ratings": "prompt, completion, each rubric aspect's mean, count and spread, overall score (reward-model regression)",
     "raw": "every label, one row each, pseudonymous",

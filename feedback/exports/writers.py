@@ -65,7 +65,7 @@ def _schema(dataset: str, form: str, columns, fields=()):
     extra_types = {
         "agreement": pa.float64(), "strength": pa.float64(), "votes": pa.int32(), "task_id": pa.int64(),
         "prompt_id": pa.string(), "split": pa.string(), "adjudicated": pa.bool_(), "source": pa.string(),
-        "score_margin": pa.float64(),
+        "score_margin": pa.float64(), "turn_index": pa.int32(),
     }
     names = {name for name, _ in base}
     return pa.schema(base + [(c, extra_types[c]) for c in columns if c not in names])

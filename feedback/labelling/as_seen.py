@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from feedback.labelling.models import PairChoice, TaskKind
 from feedback.labelling.naming import STRENGTH_WORDS, canonical_text
+from feedback.labelling.turns import turn_name
 
 @dataclass(frozen=True)
 class SeenResponse:
@@ -72,6 +73,8 @@ def _count_in(answer) -> int:
         return len(answer["order"])
     if isinstance(answer.get("thumbs"), dict):
         return len(answer["thumbs"])
+    if "turns" in answer:
+        return 1  # a turns task's one candidate
     return 2 if "choice" in answer else 0
 
 
@@ -99,4 +102,25 @@ def _read(kind: str, answer: dict, order: list[int]) -> tuple[dict, str, list[in
         verdicts = {p: ("Good", "good") if thumbs[p] == "up" else ("Bad", "bad") for p in order}
         summary = " · ".join(f"Response {number[p]} {'good' if thumbs[p] == 'up' else 'bad'}" for p in order)
         return verdicts, summary, list(order)
+    if kind == TaskKind.TURNS:
+        return _read_turns(answer)
     raise ValueError(kind)
+
+
+def _read_turns(answer: dict) -> tuple[dict, str, list[int]]:
+    """Each judged turn in conversation order ("Turn 2 ✓, Turn 4 ✗ (helpfulness 2)"); the
+    one response, the last turn, has that turn's verdict."""
+    turns = answer["turns"]
+    thumbs = {int(index): turn["thumb"] for index, turn in turns.items()}
+    if not thumbs:
+        raise ValueError("no turns")
+    summary = ", ".join(turn_verdict(index, turns[str(index)]) for index in sorted(thumbs))
+    last = thumbs[max(thumbs)]
+    return {0: ("Good", "good") if last == "up" else ("Bad", "bad")}, summary, [0]
+
+
+def turn_verdict(index: int, turn: dict) -> str:
+    """One judged turn in a few words: "Turn 2 ✓", "Turn 4 ✗ (helpfulness 2, correctness 1)"."""
+    text = f"{turn_name(index)} {'✓' if turn['thumb'] == 'up' else '✗'}"
+    points = turn.get("ratings") or {}
+    return f"{text} ({', '.join(f'{name} {point}' for name, point in points.items())})" if points else text

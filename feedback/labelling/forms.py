@@ -1,4 +1,5 @@
 """Parsing the labelling form (the same fields with or without JavaScript)."""
+import re
 import time
 import uuid
 
@@ -14,7 +15,10 @@ def answer_from_post(kind: str, n_candidates: int, post) -> dict:
     """Form fields → the answer in canonical positions.
 
     pair: choice=A|B|tie|both_bad (+ strength); thumbs: thumb_<pos>=up|down;
-    rank: rank_<pos>=1..n (the rank given to the candidate at canonical position pos)."""
+    rank: rank_<pos>=1..n (the rank given to the candidate at canonical position pos);
+    turns: turn_<index>=up|down and turn_<index>_<aspect>=point (see turn_answer_from_post)."""
+    if kind == TaskKind.TURNS:
+        return turn_answer_from_post(post)
     if kind == TaskKind.PAIR:
         return {"choice": post.get("choice"), "strength": post.get("strength") or None}
     if kind == TaskKind.THUMBS:
@@ -38,6 +42,27 @@ def answer_from_post(kind: str, n_candidates: int, post) -> dict:
     raise InvalidAnswer("Unknown task kind.")
 
 
+TURN_FIELD = re.compile(r"turn_(0|[1-9][0-9]{0,3})(?:_([a-z][a-z0-9_]{0,39}))?")
+
+
+def turn_answer_from_post(post) -> dict:
+    """The turns fields as posted, for validate_answer to check against the conversation
+    and the rubric (which turns and aspects there are is its to say, with its messages):
+    each turn given anything gets an entry; a rating is a whole number, or what was sent."""
+    turns: dict[str, dict] = {}
+    for name in post:
+        match = TURN_FIELD.fullmatch(name)
+        value = post.get(name)
+        if not match or not value:
+            continue
+        turn = turns.setdefault(match[1], {})
+        if match[2] is None:
+            turn["thumb"] = value
+        else:
+            turn.setdefault("ratings", {})[match[2]] = int(value) if value.isascii() and value.isdigit() and len(value) <= 6 else value
+    return {"turns": {key: turns[key] for key in sorted(turns, key=int)}}
+
+
 # The field that holds what was given each response, by kind (answer_from_post reads them).
 RESPONSE_FIELDS = {TaskKind.THUMBS: "thumb_{}", TaskKind.RANK: "rank_{}"}
 
@@ -53,7 +78,20 @@ def post_from_answer(kind: str, answer: dict | None) -> dict:
         return {f"thumb_{position}": thumb for position, thumb in (answer.get("thumbs") or {}).items()}
     if kind == TaskKind.RANK:
         return {f"rank_{position}": str(rank) for rank, position in enumerate(answer.get("order") or [], 1)}
+    if kind == TaskKind.TURNS:
+        return turn_post_from_answer(answer)
     return {}
+
+
+def turn_post_from_answer(answer: dict) -> dict:
+    fields = {}
+    for index, turn in (answer.get("turns") or {}).items():
+        if not isinstance(turn, dict):
+            continue
+        fields[f"turn_{index}"] = turn.get("thumb") or ""
+        for aspect, point in (turn.get("ratings") or {}).items():
+            fields[f"turn_{index}_{aspect}"] = str(point)
+    return fields
 
 
 def shown_responses(kind: str, candidates: list[dict], post) -> list[dict]:

@@ -22,7 +22,8 @@ def rank_numbers(order) -> str:
 
 def canonical_text(answer) -> str:
     """A stored answer in one line, responses in the task's own order: "Response 2
-    (clearly better)", "3 > 1 > 2" (best first), "Response 1 up · Response 2 down"."""
+    (clearly better)", "3 > 1 > 2" (best first), "Response 1 up · Response 2 down",
+    "Turn 2 up · Turn 4 down"."""
     if not isinstance(answer, dict):
         return "—"
     try:
@@ -32,6 +33,9 @@ def canonical_text(answer) -> str:
             return f"{name} ({strength} better)" if strength else name
         if "order" in answer:
             return rank_numbers(answer.get("order") or []) or "—"
+        if "turns" in answer:  # turns are named alike on every page: by their place in the conversation
+            return " · ".join(f"Turn {int(index) + 1} {turn['thumb']}" for index, turn
+                              in sorted(answer["turns"].items(), key=lambda kv: int(kv[0]))) or "—"
         thumbs = answer.get("thumbs") or {}
         return " · ".join(f"{response_name(position)} {thumb}" for position, thumb
                           in sorted(thumbs.items(), key=lambda kv: int(kv[0]))) or "—"

@@ -24,6 +24,7 @@ from feedback.labelling.sql import progress as progress_sql
 from feedback.labelling.sql import projects as project_sql
 from feedback.labelling.sql import tasks as task_sql
 from feedback.labelling.sql.rows import converted, db_datetime, fetch_all, fetch_one, first_row_of
+from feedback.labelling.turns import turn_aspects, turn_indices
 
 
 def membership_for(user, project: Project) -> Membership | None:
@@ -94,6 +95,9 @@ def assignment_payload(assignment: Assignment) -> dict:
 ANSWER_FORMATS = {
     TaskKind.PAIR: '{"choice": "A"|"B"|"tie"|"both_bad", "strength": 1|2|3|null}  (A is position 0)',
     TaskKind.THUMBS: '{"thumbs": {"<position>": "up"|"down", ...}}  one per candidate',
+    TaskKind.TURNS: ('{"turns": {"<turn index>": {"thumb": "up"|"down"}, ...}}  every assistant turn of the '
+                     'conversation with the candidate appended last; with "ratings": {"<aspect>": point} '
+                     "per turn when the codebook's rubric rates turns"),
     TaskKind.RANK: ('{"order": [<positions, best first>]}  an order equal to the shown one also needs '
                     '"keep_shown_order": true in the submit body'),
 }
@@ -231,3 +235,15 @@ def revised_labels(labels) -> set[int]:
 def last_label_of(user, project: Project) -> Label | None:
     """The user's newest label in the project (what "Undo last label" undoes)."""
     return Label.objects.filter(task__project=project, annotator=user).order_by("-created_at", "-id").first()
+
+
+def turns_context(*, task: Task, codebook: CodebookVersion | None) -> dict:
+    """What checking an answer to `task` under `codebook` needs beyond its kind
+    (services.labels.validate_answer's `turns` and `aspects`): for a turns task, its
+    judged turn indices and the rubric's aspects for the kind; nothing for other kinds,
+    whose hot path reads nothing more."""
+    if task.kind != TaskKind.TURNS:
+        return {}
+    messages = Prompt.objects.filter(pk=task.prompt_id).values_list("messages", flat=True).first() or []
+    rubric = CodebookVersion.objects.filter(pk=codebook.pk).values_list("rubric", flat=True).first() if codebook else None
+    return {"turns": turn_indices(messages), "aspects": turn_aspects(rubric)}

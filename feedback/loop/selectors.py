@@ -10,7 +10,7 @@ from feedback.loop.models import (
 KINDS_FOR = {
     Algorithm.DPO: (TaskKind.PAIR, TaskKind.RANK),
     Algorithm.REWARD: (TaskKind.PAIR, TaskKind.RANK),
-    Algorithm.KTO: (TaskKind.THUMBS, TaskKind.PAIR),
+    Algorithm.KTO: (TaskKind.THUMBS, TaskKind.PAIR, TaskKind.TURNS),
 }
 
 

@@ -3,13 +3,16 @@ list computed from labels (selectors.disputed_tasks) and by the kept figures."""
 from collections import Counter, defaultdict
 
 from feedback.labelling.models import TaskKind
+from feedback.labelling.turns import thumbs_of
 
-DISPUTABLE = (TaskKind.PAIR, TaskKind.RANK, TaskKind.THUMBS)
+DISPUTABLE = (TaskKind.PAIR, TaskKind.RANK, TaskKind.THUMBS, TaskKind.TURNS)
 
 
 def contested(kind: str, answer: dict) -> list[tuple]:
     """What annotators must agree on for a task not to be disputed: a pair's choice, the
-    response ranked first, each response's thumb."""
+    response ranked first, each response's thumb, each assistant turn's thumb."""
+    if kind == TaskKind.TURNS:
+        return [(f"turn {index}", thumb) for index, thumb in sorted(thumbs_of(answer).items())]
     if kind == TaskKind.PAIR:
         return [("choice", answer.get("choice"))]
     if kind == TaskKind.RANK:

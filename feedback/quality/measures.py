@@ -6,6 +6,7 @@ tasks are pairs) is the pair definition.
   pair    unit: the task                 value: the choice (A, B, tie, both bad)     nominal
   rank    unit: one response of a task   value: its place in the ranking (1 = best)  ordinal
   thumbs  unit: one response of a task   value: up or down                           nominal
+  turns   unit: one assistant turn of a conversation task   value: up or down        nominal
 
 Why these:
 - pair is nominal: "both bad" has no place on a better/worse scale, and the strength is
@@ -29,6 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from feedback.labelling.models import TaskKind
+from feedback.labelling.turns import thumbs_of
 from feedback.quality.metrics import krippendorff_alpha, percent_agreement, value_counts
 
 
@@ -45,6 +47,7 @@ MEASURES = {
     TaskKind.RANK: Measure("ordinal", "response",
                            "Each response's place in the ranking (1st, 2nd, …), as an ordered scale."),
     TaskKind.THUMBS: Measure("nominal", "response", "Each response's thumb, up or down."),
+    TaskKind.TURNS: Measure("nominal", "turn", "Each assistant turn's thumb, up or down."),
 }
 
 
@@ -55,7 +58,16 @@ def unit_values(task_id, kind: str, answer: dict) -> list[tuple[str, object]]:
         return [] if choice is None else [(str(task_id), choice)]
     if kind == TaskKind.RANK:
         return [(f"{task_id}:{position}", place) for place, position in enumerate(answer.get("order") or [], start=1)]
+    if kind == TaskKind.TURNS:
+        return turn_unit_values(task_id, answer)
     return [(f"{task_id}:{position}", thumb) for position, thumb in (answer.get("thumbs") or {}).items()]
+
+
+def turn_unit_values(task_id, answer: dict) -> list[tuple[str, object]]:
+    """A turns label's units: each judged turn ("<task>:t<turn index>"), valued by its
+    thumb, as a thumbs label's responses are (the rubric points are the ratings'
+    figures, not these)."""
+    return [(f"{task_id}:t{index}", thumb) for index, thumb in sorted(thumbs_of(answer).items())]
 
 
 @dataclass

@@ -6,6 +6,7 @@ from collections import Counter
 from feedback.charts.svg import Series, bar_chart, line_chart
 from feedback.labelling.models import TaskKind
 from feedback.labelling.naming import CHOICE_NAMES, CHOICE_POSITIONS, rank_numbers, response_name
+from feedback.labelling.turns import thumbs_of, turn_name
 
 
 def agreement_chart(data: dict) -> str:
@@ -56,7 +57,17 @@ def _thumbs_answers(given) -> list[str]:
             for position in sorted(up.keys() | down.keys())]
 
 
-_READABLE = {TaskKind.PAIR: _pair_answers, TaskKind.RANK: _rank_answers, TaskKind.THUMBS: _thumbs_answers}
+def _turns_answers(given) -> list[str]:
+    """"Turn 2: 2 up · 1 down", for each judged turn of the conversation."""
+    up, down = Counter(), Counter()
+    for _, answer, _ in given:
+        for index, thumb in thumbs_of(answer).items():
+            (up if thumb == "up" else down)[index] += 1
+    return [f"{turn_name(index)}: {up[index]} up · {down[index]} down" for index in sorted(up.keys() | down.keys())]
+
+
+_READABLE = {TaskKind.PAIR: _pair_answers, TaskKind.RANK: _rank_answers, TaskKind.THUMBS: _thumbs_answers,
+             TaskKind.TURNS: _turns_answers}
 
 
 def with_readable_answers(disputed: list[dict]) -> list[dict]:

@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from feedback.labelling.models import Label, Project, TaskKind
+from feedback.labelling.turns import thumbs_of
 
 
 def answer_matches(kind: str, answer: dict, expected: dict) -> bool:
@@ -19,6 +20,8 @@ def answer_matches(kind: str, answer: dict, expected: dict) -> bool:
         return {str(k): v for k, v in answer.get("thumbs", {}).items()} == {
             str(k): v for k, v in expected.get("thumbs", {}).items()
         }
+    if kind == TaskKind.TURNS:  # every turn's thumb as expected
+        return thumbs_of(answer) == thumbs_of(expected)
     order, wanted = answer.get("order") or [None], expected.get("order") or [None]
     return order[0] == wanted[0]
 
@@ -33,6 +36,8 @@ def pair_choice(label_kind: str, answer: dict) -> str | None:
     if label_kind == TaskKind.RANK:
         order = answer.get("order") or []
         return str(order[0]) if order else None
+    if label_kind == TaskKind.TURNS:  # the conversation's thumbs as a whole, as a thumbs label's
+        return ",".join(f"t{index}:{thumb}" for index, thumb in sorted(thumbs_of(answer).items()))
     thumbs = answer.get("thumbs") or {}
     return ",".join(f"{k}:{v}" for k, v in sorted(thumbs.items()))
 

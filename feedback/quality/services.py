@@ -3,6 +3,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from feedback.labelling.models import CodebookVersion, Membership, Task, Tier
+from feedback.labelling.selectors import active_codebook, turns_context
 from feedback.labelling.services.codebooks import calibration_copy
 from feedback.labelling.services.labels import validate_answer
 from feedback.quality.models import Adjudication
@@ -12,7 +13,7 @@ from feedback.quality.models import Adjudication
 def adjudicate(*, task: Task, reviewer, answer: dict, note: str = "", make_gold: bool = False) -> Adjudication:
     """Record (or replace) the final answer for a task; exports use it over the majority.
     With make_gold the task also becomes a gold item with that answer."""
-    answer = validate_answer(kind=task.kind, n_candidates=task.candidate_count, answer=answer)
+    answer = _validated(task, answer)
     adjudication, created = Adjudication.objects.get_or_create(
         task=task, defaults={"answer": answer, "reviewer": reviewer, "note": note}
     )
@@ -31,10 +32,17 @@ def gold_mark(*, task: Task, answer: dict | None) -> Task:
     if answer is None:
         Task.objects.filter(pk=task.pk).update(is_gold=False, gold_answer=None)
     else:
-        answer = validate_answer(kind=task.kind, n_candidates=task.candidate_count, answer=answer)
+        answer = _validated(task, answer)
         Task.objects.filter(pk=task.pk).update(is_gold=True, gold_answer=answer)
     task.refresh_from_db()
     return task
+
+
+def _validated(task: Task, answer) -> dict:
+    """A final or gold answer, checked as a label's is; a turns task's under the project's
+    active codebook (the rubric it is judged by now)."""
+    context = turns_context(task=task, codebook=active_codebook(task.project))
+    return validate_answer(kind=task.kind, n_candidates=task.candidate_count, answer=answer, **context)
 
 
 def tier_apply(*, membership: Membership, tier: str) -> Membership:

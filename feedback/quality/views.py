@@ -18,6 +18,7 @@ from feedback.labelling.filters import FilterError, LabelFilters, parse_label_fi
 from feedback.labelling.forms import answer_from_post, post_from_answer, shown_responses
 from feedback.labelling.models import Membership, Role, Task, TaskKind
 from feedback.labelling.selectors import active_codebook
+from feedback.labelling.turns import shown_turns, turn_aspects
 from feedback.quality import dashboard as figures
 from feedback.quality import selectors, services
 from feedback.quality.disputes import DISPUTABLE
@@ -149,8 +150,18 @@ def adjudicate(request, project, task_id):
         "project": project, "nav": nav, "task": task, "labels": labels, "existing": existing, "form": form,
         "error": error, "is_admin": request.membership.role == Role.ADMIN, "back": back, "back_title": back_title,
         "shown": shown_responses(task.kind, candidates, given), "post": given,
-        "rank_choices": range(1, len(candidates) + 1),
+        "rank_choices": range(1, len(candidates) + 1), "turns": _turns(task, candidates, given, project),
     }, status=400 if error else 200)
+
+
+def _turns(task, candidates: list[dict], given, project) -> list[dict]:
+    """A turns task's conversation for the shared controls, rated on the active rubric
+    (the one the final answer is checked against: services.adjudicate)."""
+    if task.kind != TaskKind.TURNS:
+        return []
+    codebook = active_codebook(project)
+    return shown_turns(task.prompt.messages, candidates[0]["text"] if candidates else "", given,
+                       turn_aspects(codebook.rubric if codebook else None))
 
 
 @require_POST

@@ -20,6 +20,7 @@
   const STILL_TO_DO = {
     pair: "Nothing was sent: choose a response first (1 or ← the left one, 2 or → the right one), 0 for a tie, or b if both are bad.",
     thumbs: "Nothing was sent: give every response a thumbs up (u) or down (d) first; 1–9 or ↑/↓ pick the response.",
+    turns: "Nothing was sent: judge every assistant turn first (↑/↓ or j/k highlight a turn, u good, d bad; with a rubric 1–9 its points).",
     rank: "Nothing was sent: rank the responses first (type their numbers best-first, drag them, or move one with ↑/↓), or press k to keep the order shown as your ranking.",
   };
 

@@ -25,6 +25,9 @@ def random_labels(kind: str, seed: int) -> tuple[list, dict]:
                 answer = {"choice": str(rng.choice(CHOICES) if noisy else truth_choice), "strength": None}
             elif kind == "rank":
                 answer = {"order": [int(p) for p in (rng.permutation(n) if noisy else truth_order)]}
+            elif kind == "turns":  # n assistant turns at indices 1, 3, ...
+                ups = np.where(rng.random(n) < 0.3, ~truth_thumbs, truth_thumbs)
+                answer = {"turns": {str(2 * p + 1): {"thumb": "up" if up else "down"} for p, up in enumerate(ups)}}
             else:
                 ups = np.where(rng.random(n) < 0.3, ~truth_thumbs, truth_thumbs)
                 answer = {"thumbs": {str(p): "up" if up else "down" for p, up in enumerate(ups)}}
@@ -32,7 +35,7 @@ def random_labels(kind: str, seed: int) -> tuple[list, dict]:
     return rows, sizes
 
 
-@pytest.mark.parametrize("kind", ["pair", "rank", "thumbs"])
+@pytest.mark.parametrize("kind", ["pair", "rank", "thumbs", "turns"])
 @pytest.mark.parametrize("seed", range(6))
 def test_each_kinds_alpha_is_the_packages_on_the_kinds_own_units(kind, seed):
     rows, sizes = random_labels(kind, seed)
@@ -55,6 +58,9 @@ def test_a_ranking_gives_each_response_its_place():
     assert unit_values(7, "rank", {"order": [2, 0, 1]}) == [("7:2", 1), ("7:0", 2), ("7:1", 3)]
     assert unit_values(7, "pair", {"choice": "tie", "strength": None}) == [("7", "tie")]
     assert unit_values(7, "thumbs", {"thumbs": {"0": "up", "1": "down"}}) == [("7:0", "up"), ("7:1", "down")]
+    # Each judged turn of a conversation is a unit of its own, valued by its thumb (its points are not).
+    assert unit_values(7, "turns", {"turns": {"3": {"thumb": "down"}, "1": {"thumb": "up", "ratings": {"a": 2}}}}) == [
+        ("7:t1", "up"), ("7:t3", "down")]
 
 
 def test_pairwise_agreement_by_hand():

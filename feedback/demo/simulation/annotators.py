@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass, field
 
 from feedback.demo.simulation.rules import Rule
+from feedback.labelling.turns import conversation, turn_indices
 
 
 @dataclass
@@ -16,8 +17,11 @@ class SimulatedAnnotator:
     position_bias: float = 0.0  # chance of simply preferring the first-shown candidate
     rng: random.Random = field(default_factory=random.Random)
 
-    def answer(self, kind: str, prompt: str, shown: list[tuple[int, str]]) -> dict:
-        """`shown`: (canonical position, text) in display order."""
+    def answer(self, kind: str, prompt: str, shown: list[tuple[int, str]], messages=()) -> dict:
+        """`shown`: (canonical position, text) in display order; `messages`: the prompt's
+        turns, which a turns task judges with its candidate appended."""
+        if kind == "turns":
+            return self._turns(prompt, conversation(messages, shown[0][1]), turn_indices(messages))
         scores = {position: self.rule(prompt, text) for position, text in shown}
         if kind == "pair":
             return self._pair(scores, shown)
@@ -51,6 +55,12 @@ class SimulatedAnnotator:
             i = self.rng.randrange(len(order) - 1)
             order[i], order[i + 1] = order[i + 1], order[i]
         return {"order": order}
+
+    def _turns(self, prompt: str, talk: list[dict], judged: list[int]) -> dict:
+        """Each assistant turn's thumb, as a thumbs task's responses: up when the rule
+        scores it at least the conversation's mean turn."""
+        thumbs = self._thumbs({index: self.rule(prompt, talk[index]["content"]) for index in judged})["thumbs"]
+        return {"turns": {index: {"thumb": thumb} for index, thumb in thumbs.items()}}
 
     def _thumbs(self, scores: dict) -> dict:
         mean = sum(scores.values()) / len(scores)

@@ -63,7 +63,7 @@ class ApiLabeller:
         while status == 200 and task and (limit is None or done < limit):
             prompt = "\n\n".join(m["content"] for m in task["task"]["prompt"]["messages"])
             shown = [(c["position"], c["text"]) for c in task["candidates"]]
-            answer = self.annotator.answer(task["task"]["kind"], prompt, shown)
+            answer = self.annotator.answer(task["task"]["kind"], prompt, shown, task["task"]["prompt"]["messages"])
             body = {"answer": answer, "submission_id": str(uuid.uuid4()),
                     "time_spent_ms": self.annotator.rng.randint(3000, 20000),
                     # It ranked on purpose: a ranking that is the order shown says so.

@@ -39,7 +39,7 @@ def seed_labels(project: Project, user, annotator: SimulatedAnnotator, limit: in
         if assignment is None:
             break
         prompt, shown = _shown(assignment)
-        answer = annotator.answer(assignment.task.kind, prompt, shown)
+        answer = annotator.answer(assignment.task.kind, prompt, shown, assignment.task.prompt.messages)
         submission = Submission(answer=answer, submission_id=uuid.uuid4(), time_spent_ms=annotator.rng.randint(3000, 20000),
                                 # It ranked on purpose: a ranking that is the order shown says so.
                                 keep_shown_order=answer.get("order") == assignment.display_order)

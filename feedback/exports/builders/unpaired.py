@@ -1,9 +1,11 @@
 """Unpaired rows (prompt, completion, label), for KTO: thumbs by majority per
-candidate; pair tasks whose answer is "both bad" give both candidates as negatives."""
+candidate; pair tasks whose answer is "both bad" give both candidates as negatives;
+per-turn tasks give each judged assistant turn by majority (builders.turn_rows)."""
 from collections.abc import Iterator
 
 from feedback.exports.aggregate import decided_majority, pair_agreement, thumbs_majority
 from feedback.exports.builders.tasks import extras, prompt_of, response, with_infos
+from feedback.exports.builders.turn_rows import turn_unpaired_rows
 from feedback.exports.builders.votes import label_votes, pair_tallies, weights_for
 from feedback.exports.filters import ExportFilters
 from feedback.exports.summary import ExportSummary
@@ -35,3 +37,4 @@ def unpaired_rows(
             yield from rows_for(task_id, info, [(0, False, share), (1, False, share)], tally.votes)
     for task_id, votes, info, _ in with_infos(project, label_votes(project, filters, TaskKind.THUMBS, weights, summary)):
         yield from rows_for(task_id, info, thumbs_majority(votes, len(info.texts)), len(votes))
+    yield from turn_unpaired_rows(project, filters, summary, weights, form=form, columns=columns)

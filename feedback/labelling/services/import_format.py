@@ -12,6 +12,7 @@ from feedback.json_input import JSONInputError, loads
 from feedback.labelling.models import Candidate, ProducerKind, Prompt, TaskKind
 
 MAX_CANDIDATES = 8
+TRANSCRIPT_PRODUCER = "transcript"  # a turns conversation's own last assistant turn, imported as its candidate
 CHAT_ROLES = {"system", "user", "assistant"}
 IMPORTABLE_PRODUCERS = {ProducerKind.BASE, ProducerKind.HUMAN, ProducerKind.IMPORTED}
 LINE_FIELDS = {"external_id", "prompt", "candidates", "kind", "metadata"}
@@ -56,14 +57,18 @@ def parse_line(*, raw: str, number: int, default_kind: str) -> tuple[ImportItem 
     if unknown:
         problems.append(f"unknown fields: {', '.join(sorted(unknown))}")
     external_id = _external_id(data.get("external_id"), problems)
-    messages, is_chat = _messages(data["prompt"], problems) if "prompt" in data else _missing_prompt(problems)
+    kind = data.get("kind", default_kind)
+    turns = kind == TaskKind.TURNS
+    messages, is_chat = (_messages(data["prompt"], problems, turns=turns) if "prompt" in data
+                         else _missing_prompt(problems))
     metadata = data.get("metadata", {})
     if not isinstance(metadata, dict):
         problems.append("metadata must be an object")
-    kind = data.get("kind", default_kind)
     if not isinstance(kind, str) or kind not in TaskKind.values:
         problems.append(f"kind {_shown(kind)} is not one of {', '.join(TaskKind.values)}")
     candidates = _candidates(data.get("candidates", []), kind, problems)
+    if turns:
+        messages, candidates = _conversation_turns(messages, candidates, data.get("candidates"), problems)
     if problems:
         return None, problems
     return (
@@ -94,7 +99,9 @@ def _missing_prompt(problems: list[str]) -> tuple[list[dict], bool]:
     return [], False
 
 
-def _messages(value, problems: list[str]) -> tuple[list[dict], bool]:
+def _messages(value, problems: list[str], *, turns: bool = False) -> tuple[list[dict], bool]:
+    """The prompt's messages; a turns line's conversation may end with the assistant turn
+    it judges last (see _conversation_turns)."""
     limit = settings.IMPORT_MAX_PROMPT_CHARS
     if isinstance(value, str):
         if not value.strip():
@@ -117,12 +124,42 @@ def _messages(value, problems: list[str]) -> tuple[list[dict], bool]:
             problems.append(f"prompt message {i} has no text content")
             continue
         messages.append({"role": role, "content": content})
-    if not isinstance(value[-1], dict) or value[-1].get("role") != "user":
+    last = value[-1].get("role") if isinstance(value[-1], dict) else None
+    if turns and last not in ("user", "assistant"):
+        problems.append("a turns conversation ends with a user turn (its candidate answers it) or an assistant turn")
+    elif not turns and last != "user":
         problems.append("the prompt's last message must be a user turn")
     length = sum(len(m["content"]) for m in messages)
     if length > limit:
         problems.append(f"prompt is {length:,} characters long (all messages together); the limit is {limit:,}")
     return messages, True
+
+
+def _conversation_turns(messages: list[dict], candidates: list[CandidateItem], given,
+                        problems: list[str]) -> tuple[list[dict], list[CandidateItem]]:
+    """A turns task has one candidate, the conversation's last assistant turn: the line's
+    one candidate after a conversation that ends with a user turn, or the conversation's
+    own last assistant turn, split off as a candidate of TRANSCRIPT_PRODUCER."""
+    if not messages:
+        return messages, candidates
+    if messages[-1]["role"] == "assistant":
+        if given:
+            problems.append("a turns conversation that ends with an assistant turn takes no candidates: "
+                            "its last turn is the one judged last")
+            return messages, candidates
+        if len(messages) < 2:
+            problems.append("a turns conversation needs a user turn before its assistant turn")
+            return messages, candidates
+        last = messages[-1]["content"]
+        if len(last) > settings.IMPORT_MAX_CANDIDATE_CHARS:
+            problems.append(f"the last assistant turn is {len(last):,} characters long; "
+                            f"the limit is {settings.IMPORT_MAX_CANDIDATE_CHARS:,}")
+        return messages[:-1], [CandidateItem(text=last, producer_kind=ProducerKind.IMPORTED,
+                                             producer_name=TRANSCRIPT_PRODUCER, sampling={})]
+    if not isinstance(given, list) or len(given) != 1:
+        problems.append("a turns task takes exactly 1 candidate (the final assistant turn), or a conversation "
+                        "that ends with its assistant turn")
+    return messages, candidates
 
 
 def _producer(value, problems: list[str], where: str) -> tuple[str, str]:

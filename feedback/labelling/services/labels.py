@@ -26,25 +26,29 @@ from feedback.labelling.models import (
     Task,
     TaskKind,
 )
-from feedback.labelling.selectors import live_leases
+from feedback.labelling.selectors import live_leases, turns_context
 from feedback.labelling.services.assignments import assignment_next, task_is_unlimited
 from feedback.labelling.services.codebooks import codebook_require_acknowledged
 from feedback.labelling.sql import labels as sql
 from feedback.labelling.sql.rows import db_datetime, execute, first_row_of, insert
+from feedback.labelling.turns import valid_turns
 
 MAX_TIME_SPENT_MS = 24 * 60 * 60 * 1000
 MAX_FREE_TEXT = 20_000
 STRENGTHS = (1, 2, 3)
 
 
-def validate_answer(*, kind: str, n_candidates: int, answer) -> dict:
+def validate_answer(*, kind: str, n_candidates: int, answer, aspects=(), turns=()) -> dict:
     """Check an answer against the task kind and its candidate count; return it in the
     stored, canonical form (see Label's docstring). Whatever JSON a client sends, a bad
     answer is an InvalidAnswer with a message, never a TypeError: positions are whole
     numbers (not bools, not 1.0), each value is checked for its type before it is
-    compared or sorted."""
+    compared or sorted. `aspects`: the rubric's aspects for the kind (rubric.aspects_for);
+    `turns`: a turns task's judged turn indices (feedback.labelling.turns.turn_indices)."""
     if not isinstance(answer, dict):
         raise InvalidAnswer("The answer must be an object.")
+    if kind == TaskKind.TURNS:
+        return _valid_turns(answer, turns, aspects)
     if kind == TaskKind.THUMBS:
         return {"thumbs": _valid_thumbs(answer.get("thumbs"), n_candidates)}
     if kind == TaskKind.PAIR:
@@ -61,6 +65,15 @@ def validate_answer(*, kind: str, n_candidates: int, answer) -> dict:
                                 f"positions 0 to {n_candidates - 1} (whole numbers), best first.")
         return {"order": list(order)}
     raise InvalidAnswer(f"Unknown task kind {kind!r}.")
+
+
+def _valid_turns(answer: dict, turns, aspects) -> dict:
+    """A per-turn answer: only "turns", each judged turn's thumb (and points)."""
+    if set(answer) - {"turns"}:
+        raise InvalidAnswer('A per-turn answer is {"turns": {"<turn index>": {"thumb": "up"|"down"}, ...}}.')
+    if not turns:
+        raise InvalidAnswer("This conversation has no assistant turn to judge.")
+    return {"turns": valid_turns(answer.get("turns"), turns, aspects)}
 
 
 def _is_whole_number(value) -> bool:
@@ -270,7 +283,8 @@ def _checked_and_stored(*, assignment_id: int, user, submission: Submission, pro
         others = live_leases(task_id=task.pk, now=now, exclude_assignment=assignment.pk)
         if task.labels_done + others >= task.project.overlap:
             raise AssignmentGone("Your lease on this task expired and it was given to someone else.")
-    answer = validate_answer(kind=task.kind, n_candidates=task.candidate_count, answer=submission.answer)
+    answer = validate_answer(kind=task.kind, n_candidates=task.candidate_count, answer=submission.answer,
+                             **turns_context(task=task, codebook=codebook))
     if task.kind == TaskKind.RANK and answer["order"] == assignment.display_order and not submission.keep_shown_order:
         raise InvalidAnswer(UNTOUCHED_RANK)
     if not 0 <= submission.time_spent_ms <= MAX_TIME_SPENT_MS:

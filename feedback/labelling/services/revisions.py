@@ -27,7 +27,7 @@ from feedback.labelling.models import (
     RevisionAction,
     Task,
 )
-from feedback.labelling.selectors import last_label_of
+from feedback.labelling.selectors import last_label_of, turns_context
 from feedback.labelling.services.labels import MAX_FREE_TEXT, validate_answer
 
 
@@ -141,7 +141,8 @@ def label_edit(*, project: Project, user, label_id: int, answer, rewrite: str = 
     now = now or timezone.now()
     label = _locked_label(project, label_id)
     _check_revisable(project, label, user, now)
-    answer = validate_answer(kind=label.kind, n_candidates=label.task.candidate_count, answer=answer)
+    answer = validate_answer(kind=label.kind, n_candidates=label.task.candidate_count, answer=answer,
+                             **turns_context(task=label.task, codebook=label.codebook))
     rewrite, comment = rewrite.strip()[:MAX_FREE_TEXT], comment.strip()[:MAX_FREE_TEXT]
     if (answer, rewrite, comment) == (label.answer, label.rewrite, label.comment):
         return label, None

@@ -20,6 +20,7 @@ from feedback.labelling.services.assignments import assignment_next, assignment_
 from feedback.labelling.services.codebooks import codebook_require_acknowledged
 from feedback.labelling.services.labels import label_submit_and_next
 from feedback.labelling.services.revisions import label_undo_last
+from feedback.labelling.turns import shown_turns, turn_aspects
 
 
 def _codebook_gate(request, project):
@@ -78,7 +79,16 @@ def _task_context(request, project, assignment: Assignment | None, *, error: str
             "post": post,
         }
     )
+    if task["kind"] == TaskKind.TURNS:
+        context["turns"] = _shown_turns(task["prompt"]["messages"], payload["candidates"], post, progress.codebook)
     return context
+
+
+def _shown_turns(messages, candidates, post, codebook) -> list[dict]:
+    """The conversation to judge turn by turn, rated on the active codebook's rubric
+    (the version the page labels under)."""
+    aspects = turn_aspects(codebook.rubric if codebook else None)
+    return shown_turns(messages, candidates[0]["text"] if candidates else "", post, aspects)
 
 
 def _render_task(request, project, assignment, *, status=200, **kwargs):

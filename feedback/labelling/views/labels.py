@@ -11,7 +11,8 @@ from feedback.bounds import whole_number
 from feedback.labelling.access import project_view
 from feedback.labelling.as_seen import answer_as_seen
 from feedback.labelling.keyset import newest_first
-from feedback.labelling.models import TaskCandidate
+from feedback.labelling.forms import post_from_answer
+from feedback.labelling.models import TaskCandidate, TaskKind
 from feedback.labelling.selectors import (
     last_label_of,
     labels_by_annotator,
@@ -20,8 +21,18 @@ from feedback.labelling.selectors import (
     revisions_of,
 )
 from feedback.labelling.services.revisions import label_editable_until, label_is_revisable
+from feedback.labelling.turns import shown_turns, turn_aspects
 
 PAGE_SIZE = 50
+
+
+def judged_conversation(label, candidate_text: str, answer, post=None) -> list[dict]:
+    """A turns label's conversation with what each judged turn was given (`post`, a
+    refused form's fields, else the stored `answer`); nothing for other kinds."""
+    if label.kind != TaskKind.TURNS:
+        return []
+    given = post if post is not None else post_from_answer(label.kind, answer)
+    return shown_turns(label.task.prompt.messages, candidate_text, given, turn_aspects(label.codebook.rubric))
 
 
 def _texts(task) -> dict[int, str]:
@@ -73,10 +84,11 @@ def label_detail_page(request, project, label, *, error: str = "", status: int =
     history = [{"revision": revision, "seen": answer_as_seen(label.kind, revision.answer, revision.display_order, texts),
                 "answer_json": json.dumps(revision.answer, ensure_ascii=False)}
                for revision in revisions_of(label)]
+    turns = judged_conversation(label, links[0].text if 0 in links else "", label.answer)
     return render(
         request,
         "labelling/label_detail.html",
-        {"project": project, "nav": "labels", "label": label, "seen": seen, "shown": shown,
+        {"project": project, "nav": "labels", "label": label, "seen": seen, "shown": shown, "turns": turns,
          "answer_json": json.dumps(label.answer, ensure_ascii=False), "can_review": request.membership.can_review,
          "history": history, "revisable": label_is_revisable(project=project, label=label, user=request.user),
          "editable_until": label_editable_until(project=project, label=label), "error": error},

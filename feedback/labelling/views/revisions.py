@@ -11,7 +11,7 @@ from feedback.labelling.forms import answer_from_post
 from feedback.labelling.models import PairChoice, TaskKind
 from feedback.labelling.selectors import labels_visible_to
 from feedback.labelling.services.revisions import label_edit, label_editable_until, label_is_revisable, label_undo
-from feedback.labelling.views.labels import label_detail_page
+from feedback.labelling.views.labels import judged_conversation, label_detail_page
 
 
 GONE = "No such label of yours: it was undone already, or never given."
@@ -46,6 +46,11 @@ def _controls(label, post=None) -> list[dict]:
     return shown
 
 
+def _candidate_text(label) -> str:
+    link = label.task.task_candidates.select_related("candidate").filter(position=0).first()
+    return link.candidate.text if link else ""
+
+
 def _edit_page(request, project, label, *, error: str = "", status: int = 200):
     post = request.POST if error else None
     current = {"choice": label.answer.get("choice", ""), "strength": str(label.answer.get("strength") or ""),
@@ -53,6 +58,7 @@ def _edit_page(request, project, label, *, error: str = "", status: int = 200):
     given = {key: post.get(key, "") for key in current} if post else current
     return render(request, "labelling/label_edit.html", {
         "project": project, "nav": "labels", "label": label, "shown": _controls(label, post), "given": given,
+        "turns": judged_conversation(label, _candidate_text(label), label.answer, post),
         "rank_choices": range(1, label.task.candidate_count + 1), "pair_extra": [PairChoice.TIE, PairChoice.BOTH_BAD],
         "editable_until": label_editable_until(project=project, label=label), "error": error,
     }, status=status)

@@ -30,7 +30,8 @@ from tests.support.rows import jsonl_lines
 from tests.support.strategies import fuzz_settings
 
 MONDAY = datetime(2026, 3, 2, tzinfo=dt_timezone.utc)
-SIZES = {"pair": st.just(2), "rank": st.integers(3, 4), "thumbs": st.integers(2, 3)}
+# turns: the number of assistant turns judged (the last one the task's one candidate)
+SIZES = {"pair": st.just(2), "rank": st.integers(3, 4), "thumbs": st.integers(2, 3), "turns": st.integers(1, 3)}
 ANNOTATORS = 5
 serial = itertools.count()
 # A small search in CI; FUZZ_EXAMPLES=200 (say) runs a bigger, random one.
@@ -42,8 +43,29 @@ def answers(kind: str, n: int):
         return st.builds(lambda c: {"choice": c, "strength": None}, st.sampled_from(["A", "B", "tie", "both_bad"]))
     if kind == "rank":
         return st.builds(lambda order: {"order": list(order)}, st.permutations(range(n)))
+    if kind == "turns":  # turns 1, 3, ...: a user question before each
+        return st.builds(lambda ups: {"turns": {str(2 * i + 1): {"thumb": "up" if up else "down"}
+                                                for i, up in enumerate(ups)}},
+                         st.lists(st.booleans(), min_size=n, max_size=n))
     return st.builds(lambda ups: {"thumbs": {str(p): "up" if up else "down" for p, up in enumerate(ups)}},
                      st.lists(st.booleans(), min_size=n, max_size=n))
+
+
+def conversation_before(i: int, n: int) -> list[dict]:
+    """The prompt of a turns task judging `n` assistant turns: the first n - 1 of them,
+    each after its user question, then the last question (its candidate answers it)."""
+    messages = []
+    for turn in range(n - 1):
+        messages += [{"role": "user", "content": f"Q {i}.{turn}?"}, {"role": "assistant", "content": f"A {i}.{turn}."}]
+    return messages + [{"role": "user", "content": f"Q {i}.{n - 1}?"}]
+
+
+def import_line(i: int, kind: str, n: int, producers: list) -> dict:
+    if kind == "turns":
+        return {"external_id": f"t{i}", "prompt": conversation_before(i, n), "kind": kind,
+                "candidates": [{"text": f"r{i}-last", "producer": producers[0]}]}
+    return {"external_id": f"t{i}", "prompt": f"Q {i}?", "kind": kind,
+            "candidates": [{"text": f"r{i}-{p}", "producer": producers[p]} for p in range(n)]}
 
 
 @st.composite
@@ -62,7 +84,7 @@ def streams(draw):
             when = MONDAY + timedelta(days=first_day + draw(st.sampled_from([0, 0, 0, 1, 3])),
                                       minutes=draw(st.integers(0, 24 * 60 - 1)))
             labels.append((t, annotator, draw(answers(kind, n)), draw(st.sampled_from([1, 1, 2, 3])), when,
-                           list(draw(st.permutations(range(n)))), draw(st.integers(0, 4000))))
+                           list(draw(st.permutations(range(1 if kind == "turns" else n)))), draw(st.integers(0, 4000))))
     order = draw(st.permutations(labels))
     folds = draw(st.sets(st.integers(0, len(order))))
     return tasks, list(order), folds, draw(st.booleans())
@@ -77,7 +99,7 @@ def selections(draw):
     since, until = draw(moments()), draw(moments())
     return LabelFilters(codebook_versions=sorted(draw(st.sets(st.sampled_from([1, 2, 3]), max_size=2))),
                         since=since, until=until, split=draw(st.none() | st.sampled_from(["train", "heldout"]))), \
-        sorted(draw(st.sets(st.sampled_from(["pair", "rank", "thumbs"]), max_size=2)))
+        sorted(draw(st.sets(st.sampled_from(["pair", "rank", "thumbs", "turns"]), max_size=2)))
 
 
 def build(stream):
@@ -88,9 +110,7 @@ def build(stream):
                                    position_bias_low=0.45, position_bias_high=0.55)
     codebooks = {v: codebook_publish(project=project, text=f"rules v{v}") for v in (1, 2, 3)}
     import_jsonl(project=project, lines=jsonl_lines([
-        {"external_id": f"t{i}", "prompt": f"Q {i}?", "kind": kind,
-         "candidates": [{"text": f"r{i}-{p}", "producer": producers[p]} for p in range(n)]}
-        for i, (kind, n, producers, _) in enumerate(tasks)]))
+        import_line(i, kind, n, producers) for i, (kind, n, producers, _) in enumerate(tasks)]))
     by_index = {int(task.prompt.external_id[1:]): task for task in Task.objects.filter(project=project)
                 .select_related("prompt")}
     from django.contrib.auth import get_user_model
@@ -173,5 +193,7 @@ def test_kept_alphas_equal_the_labels_and_the_krippendorff_package(stream, chose
         alpha, percent = alpha_and_percent(kind, figures.overall[kind])
         assert np.isclose(alpha, expected_alpha, equal_nan=True, atol=1e-9), (kind, alpha, expected_alpha)
         assert np.isclose(percent, expected_percent, atol=1e-9), (kind, percent, expected_percent)
-        oracle = package_alpha(kind, [(a, t, answer) for t, _, answer, a, _ in rows], {t: n for t, _, _, _, n in rows})
+        # a turns task's units are its judged turns (all of them in every answer), not its one candidate
+        sizes = {t: len(answer["turns"]) if kind == "turns" else n for t, _, answer, _, n in rows}
+        oracle = package_alpha(kind, [(a, t, answer) for t, _, answer, a, _ in rows], sizes)
         assert np.isclose(alpha, oracle, equal_nan=True, atol=1e-9), (kind, alpha, oracle)

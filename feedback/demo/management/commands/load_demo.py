@@ -1,4 +1,5 @@
-"""python manage.py load_demo — the demo project, its codebook, prompts and accounts.
+"""python manage.py load_demo — the demo project, its codebook, prompts, conversations
+(judged turn by turn) and accounts.
 
 Two simulated annotators (who cannot log in) label every task once, preferring shorter
 answers with some noise, so the reviewer pages have data and "Train now" has something
@@ -69,6 +70,9 @@ class Command(BaseCommand):
             )
         with (DEMO_DIR / "prompts.jsonl").open(encoding="utf-8") as lines:
             result = import_jsonl(project=project, lines=lines)
+        # Whole conversations, each judged turn by turn (task kind "turns").
+        with (DEMO_DIR / "conversations.jsonl").open(encoding="utf-8") as lines:
+            conversations = import_jsonl(project=project, lines=lines)
         TrainingSettings.objects.get_or_create(
             project=project,
             # Each new adapter trains on from the promoted one, as the loop of rounds intends.
@@ -79,7 +83,7 @@ class Command(BaseCommand):
                 annotator = SimulatedAnnotator(prefer_shorter, noise=0.1, rng=random.Random(seed))
                 count = seed_labels(project, simulated_user(project, username), annotator)
                 self.stdout.write(f"{username} labelled {count} tasks (prefers shorter answers, 10% noise).")
-        self.stdout.write(self.style.SUCCESS(f"Demo project ready: {result.summary}."))
+        self.stdout.write(self.style.SUCCESS(f"Demo project ready: {result.summary}; conversations: {conversations.summary}."))
         self.stdout.write("Log in at http://127.0.0.1:8000/ as:")
         for username, password, role, _ in ACCOUNTS:
             self.stdout.write(f"  {username:<9} password {password:<14} ({role})")
