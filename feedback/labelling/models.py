@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from feedback.labelling.rubric import InvalidRubric, parse_rubric
+
 HELDOUT_PERCENT = 20
 DEMO_BASE_MODEL = "demo"
 
@@ -148,10 +150,17 @@ class CodebookVersion(models.Model):
     def __str__(self):
         return f"{self.project.slug} codebook v{self.version}"
 
+    def clean(self):
+        try:
+            parse_rubric(self.rubric)
+        except InvalidRubric as error:
+            raise ValidationError({"rubric": str(error)}) from error
+
     def save(self, *args, **kwargs):
         if self.pk:
-            stored = CodebookVersion.objects.filter(pk=self.pk).values("text", "version").first()
-            if stored and (stored["text"] != self.text or stored["version"] != self.version):
+            stored = CodebookVersion.objects.filter(pk=self.pk).values("text", "version", "rubric").first()
+            if stored and (stored["text"] != self.text or stored["version"] != self.version
+                           or stored["rubric"] != self.rubric):
                 raise ValidationError("A published codebook version is immutable; publish a new one.")
         super().save(*args, **kwargs)
 

@@ -18,6 +18,7 @@ from feedback.labelling.models import (
     Task,
     TaskKind,
 )
+from feedback.labelling.rubric import rubric_of
 from feedback.labelling.sql import assignments as assignment_sql
 from feedback.labelling.sql import leases as lease_sql
 from feedback.labelling.sql import progress as progress_sql
@@ -96,7 +97,13 @@ ANSWER_FORMATS = {
     TaskKind.THUMBS: '{"thumbs": {"<position>": "up"|"down", ...}}  one per candidate',
     TaskKind.RANK: ('{"order": [<positions, best first>]}  an order equal to the shown one also needs '
                     '"keep_shown_order": true in the submit body'),
+    TaskKind.RATE: ('{"ratings": {"<position>": {"<aspect>": <point>, ...}, ...}}  every candidate on every aspect '
+                    'the codebook version\'s rubric gives the kind "rate" (the codebooks endpoint lists it)'),
 }
+# Pair and rank answers carry ratings too where the rubric rates their kind.
+RATINGS_TOO = '  plus "ratings" as for rate tasks, where the codebook version\'s rubric rates this kind'
+for _kind in (TaskKind.PAIR, TaskKind.RANK):
+    ANSWER_FORMATS[_kind] += RATINGS_TOO
 
 
 class Progress(NamedTuple):
@@ -167,6 +174,15 @@ def project_cards(user) -> list[dict]:
 
 def active_codebook(project: Project) -> CodebookVersion | None:
     return project.codebooks.filter(is_active=True).first()
+
+
+def task_rubric(task: Task) -> list:
+    """The rubric a task's final answer (an adjudication, a gold answer) is given on: that
+    of the codebook version of the task's latest label, the rubric its annotators rated on
+    most recently (so the final answer compares with their ratings), else the active
+    version's, for a task nobody has labelled yet."""
+    latest = Label.objects.filter(task=task).select_related("codebook").order_by("-created_at", "-pk").first()
+    return rubric_of(latest.codebook if latest else active_codebook(task.project))
 
 
 def has_acknowledged(user, codebook: CodebookVersion | None) -> bool:

@@ -4,12 +4,16 @@ from collections import Counter, defaultdict
 
 from feedback.labelling.models import TaskKind
 
-DISPUTABLE = (TaskKind.PAIR, TaskKind.RANK, TaskKind.THUMBS)
+DISPUTABLE = (TaskKind.PAIR, TaskKind.RANK, TaskKind.THUMBS, TaskKind.RATE)
 
 
 def contested(kind: str, answer: dict) -> list[tuple]:
     """What annotators must agree on for a task not to be disputed: a pair's choice, the
-    response ranked first, each response's thumb."""
+    response ranked first, each response's thumb, each response's point on each aspect
+    (so a rate task's share is that of its most split point)."""
+    if kind == TaskKind.RATE:
+        return sorted((f"{key}:{aspect}", point) for key, points in (answer.get("ratings") or {}).items()
+                      for aspect, point in points.items())
     if kind == TaskKind.PAIR:
         return [("choice", answer.get("choice"))]
     if kind == TaskKind.RANK:

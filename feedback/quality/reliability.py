@@ -3,6 +3,7 @@
 Used by the dashboard (flags, tier suggestions) and by exports that weight labels by
 reliability. Pure Python over one pass of the project's labels; no numpy needed here.
 """
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -10,9 +11,12 @@ from feedback.labelling.models import Label, Project, TaskKind
 
 
 def answer_matches(kind: str, answer: dict, expected: dict) -> bool:
-    """Whether a label gives a gold item's expected answer (rank: the same top response)."""
+    """Whether a label gives a gold item's expected answer (rank: the same top response;
+    rate: every point of every response the same)."""
     if not expected:
         return False
+    if kind == TaskKind.RATE:
+        return _ratings_key(answer) == _ratings_key(expected)
     if kind == TaskKind.PAIR:
         return answer.get("choice") == expected.get("choice")
     if kind == TaskKind.THUMBS:
@@ -21,6 +25,14 @@ def answer_matches(kind: str, answer: dict, expected: dict) -> bool:
         }
     order, wanted = answer.get("order") or [None], expected.get("order") or [None]
     return order[0] == wanted[0]
+
+
+def _ratings_key(answer: dict) -> str | None:
+    """A rate answer's points as one comparable value (keys as strings, sorted)."""
+    ratings = answer.get("ratings")
+    if not isinstance(ratings, dict) or not ratings:
+        return None
+    return json.dumps({str(key): points for key, points in ratings.items()}, sort_keys=True)
 
 
 def pair_choice(label_kind: str, answer: dict) -> str | None:
@@ -33,6 +45,8 @@ def pair_choice(label_kind: str, answer: dict) -> str | None:
     if label_kind == TaskKind.RANK:
         order = answer.get("order") or []
         return str(order[0]) if order else None
+    if label_kind == TaskKind.RATE:
+        return _ratings_key(answer)  # as a whole, as a thumbs label is
     thumbs = answer.get("thumbs") or {}
     return ",".join(f"{k}:{v}" for k, v in sorted(thumbs.items()))
 

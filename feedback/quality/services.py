@@ -3,6 +3,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from feedback.labelling.models import CodebookVersion, Membership, Task, Tier
+from feedback.labelling.selectors import task_rubric
 from feedback.labelling.services.codebooks import calibration_copy
 from feedback.labelling.services.labels import validate_answer
 from feedback.quality.models import Adjudication
@@ -11,8 +12,10 @@ from feedback.quality.models import Adjudication
 @transaction.atomic
 def adjudicate(*, task: Task, reviewer, answer: dict, note: str = "", make_gold: bool = False) -> Adjudication:
     """Record (or replace) the final answer for a task; exports use it over the majority.
-    With make_gold the task also becomes a gold item with that answer."""
-    answer = validate_answer(kind=task.kind, n_candidates=task.candidate_count, answer=answer)
+    With make_gold the task also becomes a gold item with that answer. Ratings are on the
+    rubric of the task's latest label's codebook version (labelling.selectors.task_rubric)."""
+    answer = validate_answer(kind=task.kind, n_candidates=task.candidate_count, answer=answer,
+                             aspects=task_rubric(task))
     adjudication, created = Adjudication.objects.get_or_create(
         task=task, defaults={"answer": answer, "reviewer": reviewer, "note": note}
     )
@@ -31,7 +34,8 @@ def gold_mark(*, task: Task, answer: dict | None) -> Task:
     if answer is None:
         Task.objects.filter(pk=task.pk).update(is_gold=False, gold_answer=None)
     else:
-        answer = validate_answer(kind=task.kind, n_candidates=task.candidate_count, answer=answer)
+        answer = validate_answer(kind=task.kind, n_candidates=task.candidate_count, answer=answer,
+                                 aspects=task_rubric(task))
         Task.objects.filter(pk=task.pk).update(is_gold=True, gold_answer=answer)
     task.refresh_from_db()
     return task

@@ -17,7 +17,8 @@ from feedback.labelling.errors import InvalidAnswer
 from feedback.labelling.filters import FilterError, LabelFilters, parse_label_filters
 from feedback.labelling.forms import answer_from_post, post_from_answer, shown_responses
 from feedback.labelling.models import Membership, Role, Task, TaskKind
-from feedback.labelling.selectors import active_codebook
+from feedback.labelling.rubric import rubric_of
+from feedback.labelling.selectors import active_codebook, task_rubric
 from feedback.quality import dashboard as figures
 from feedback.quality import selectors, services
 from feedback.quality.disputes import DISPUTABLE
@@ -123,13 +124,14 @@ def adjudicate(request, project, task_id):
     back, back_title, nav = _back(request, project)
     form = AdjudicationForm(request.POST or None, initial={"make_gold": task.is_gold or request.GET.get("gold") == "1"})
     error = ""
+    aspects = task_rubric(task)  # the rubric services.adjudicate checks the answer against
     if request.method == "POST" and not form.is_valid():
         error = " ".join(f"{name}: {message}" for name, field_errors in form.errors.items() for message in field_errors)
     elif request.method == "POST":
         make_gold = form.cleaned_data["make_gold"] and request.membership.role == Role.ADMIN
         try:
             services.adjudicate(task=task, reviewer=request.user, note=form.cleaned_data["note"], make_gold=make_gold,
-                                answer=answer_from_post(task.kind, task.candidate_count, request.POST))
+                                answer=answer_from_post(task.kind, task.candidate_count, request.POST, aspects))
         except InvalidAnswer as invalid:
             error = str(invalid)
         else:
@@ -142,11 +144,12 @@ def adjudicate(request, project, task_id):
                   for position, candidate in enumerate(task.ordered_candidates())]
     labels = list(task.labels.select_related("annotator", "codebook").order_by("created_at"))
     for label in labels:
-        label.seen = answer_as_seen(label.kind, label.answer, label.display_order)
+        label.seen = answer_as_seen(label.kind, label.answer, label.display_order, aspects=rubric_of(label.codebook))
+    shown = shown_responses(task.kind, candidates, given, aspects)
     return render(request, "quality/adjudicate.html", {
         "project": project, "nav": nav, "task": task, "labels": labels, "existing": existing, "form": form,
         "error": error, "is_admin": request.membership.role == Role.ADMIN, "back": back, "back_title": back_title,
-        "shown": shown_responses(task.kind, candidates, given), "post": given,
+        "shown": shown, "post": given, "rated": any(item["ratings"] for item in shown),
         "rank_choices": range(1, len(candidates) + 1),
     }, status=400 if error else 200)
 

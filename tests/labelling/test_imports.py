@@ -181,7 +181,7 @@ def test_every_problem_of_a_line_is_reported(project):
         "unknown fields: colour",
         "external_id must be a non-empty string of at most 200 characters",
         "prompt is empty",
-        "kind 'essay' is not one of thumbs, pair, rank",
+        "kind 'essay' is not one of thumbs, pair, rank, rate, turns",
         "candidate 0 has no text",
         "candidate 0: producer (required) must be a model name or {kind, name}",
         "candidate 1: producer kind 'adapter' cannot be imported; use base, human or imported",

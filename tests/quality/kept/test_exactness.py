@@ -30,7 +30,10 @@ from tests.support.rows import jsonl_lines
 from tests.support.strategies import fuzz_settings
 
 MONDAY = datetime(2026, 3, 2, tzinfo=dt_timezone.utc)
-SIZES = {"pair": st.just(2), "rank": st.integers(3, 4), "thumbs": st.integers(2, 3)}
+SIZES = {"pair": st.just(2), "rank": st.integers(3, 4), "thumbs": st.integers(2, 3), "rate": st.integers(1, 3)}
+# Every version rates rate tasks on two small scales (points often agree, sometimes not).
+RUBRIC = [{"name": "helpfulness", "question": "Helps?", "scale": {"min": 1, "max": 3}},
+          {"name": "correctness", "question": "Right?", "scale": {"min": 0, "max": 1}}]
 ANNOTATORS = 5
 serial = itertools.count()
 # A small search in CI; FUZZ_EXAMPLES=200 (say) runs a bigger, random one.
@@ -42,6 +45,10 @@ def answers(kind: str, n: int):
         return st.builds(lambda c: {"choice": c, "strength": None}, st.sampled_from(["A", "B", "tie", "both_bad"]))
     if kind == "rank":
         return st.builds(lambda order: {"order": list(order)}, st.permutations(range(n)))
+    if kind == "rate":
+        points = st.fixed_dictionaries({"helpfulness": st.integers(1, 3), "correctness": st.integers(0, 1)})
+        return st.builds(lambda rated: {"ratings": {str(p): r for p, r in enumerate(rated)}},
+                         st.lists(points, min_size=n, max_size=n))
     return st.builds(lambda ups: {"thumbs": {str(p): "up" if up else "down" for p, up in enumerate(ups)}},
                      st.lists(st.booleans(), min_size=n, max_size=n))
 
@@ -77,7 +84,7 @@ def selections(draw):
     since, until = draw(moments()), draw(moments())
     return LabelFilters(codebook_versions=sorted(draw(st.sets(st.sampled_from([1, 2, 3]), max_size=2))),
                         since=since, until=until, split=draw(st.none() | st.sampled_from(["train", "heldout"]))), \
-        sorted(draw(st.sets(st.sampled_from(["pair", "rank", "thumbs"]), max_size=2)))
+        sorted(draw(st.sets(st.sampled_from(["pair", "rank", "thumbs", "rate"]), max_size=2)))
 
 
 def build(stream):
@@ -86,7 +93,7 @@ def build(stream):
     # flags from the first label, with tight bounds, so that they are compared too
     QualitySettings.objects.create(project=project, min_labels_for_flags=1, max_thumbs_up_gap=0.1,
                                    position_bias_low=0.45, position_bias_high=0.55)
-    codebooks = {v: codebook_publish(project=project, text=f"rules v{v}") for v in (1, 2, 3)}
+    codebooks = {v: codebook_publish(project=project, text=f"rules v{v}", rubric=RUBRIC) for v in (1, 2, 3)}
     import_jsonl(project=project, lines=jsonl_lines([
         {"external_id": f"t{i}", "prompt": f"Q {i}?", "kind": kind,
          "candidates": [{"text": f"r{i}-{p}", "producer": producers[p]} for p in range(n)]}
