@@ -320,3 +320,28 @@ def test_quality_figures_take_rate_labels_without_breaking():
     # ratings beside a pick leave the pair figures as they were
     rated_pair = {"choice": "A", "strength": None, "ratings": {"0": {"helpfulness": 1}, "1": {"helpfulness": 5}}}
     assert unit_values(1, "pair", rated_pair) == [("1", "A")]
+
+
+def test_a_project_whose_default_kind_is_rate_imports_rate_tasks(project, rubric_codebook):
+    project.default_task_kind = "rate"
+    project.save()
+    rows = [{k: v for k, v in row.items() if k != "kind"} for row in rate_rows(2)]
+    import_jsonl(project=project, lines=jsonl_lines(rows))
+    assert set(Task.objects.values_list("kind", flat=True)) == {"rate"} and Task.objects.count() == 2
+
+
+def test_the_review_pages_take_rate_labels(client, project, rubric_codebook, annotators, reviewer):
+    from tests.support.labels import make_label
+
+    import_jsonl(project=project, lines=jsonl_lines(rate_rows(1)))
+    task = Task.objects.get(kind="rate")
+    for user, point in zip(annotators, (1, 1, 4)):
+        make_label(task, user, rubric_codebook, {"ratings": {"0": {"helpfulness": point, "correctness": 2},
+                                                             "1": {"helpfulness": 3, "correctness": 2}}})
+    client.force_login(reviewer)
+    assert client.get(reverse("quality:dashboard", args=[project.slug])).status_code == 200
+    assert client.get(reverse("quality:dashboard", args=[project.slug]) + "?kind=rate").status_code == 200
+    queue = client.get(reverse("quality:queue", args=[project.slug]) + "?kind=rate").content.decode()
+    assert f"#{task.pk}" in queue and "Response 1 helpfulness: 1 ×2 · 4 ×1" in queue
+    page = client.get(reverse("quality:adjudicate", args=[project.slug, task.pk])).content.decode()
+    assert page.count('data-testid="rating-row"') == 4 and "helpfulness 4/5, correctness 2/3" in page

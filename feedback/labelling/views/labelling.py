@@ -16,7 +16,7 @@ from feedback.labelling.errors import CodebookNotAcknowledged, InvalidAnswer, La
 from feedback.labelling.forms import shown_responses, submission_from_post
 from feedback.labelling.models import Assignment, AssignmentStatus, TaskKind
 from feedback.labelling.rendering import render_markdown
-from feedback.labelling.rubric import rubric_of
+from feedback.labelling.rubric import RUBRIC_KINDS, rubric_of
 from feedback.labelling.selectors import active_codebook, assignment_of, assignment_payload, progress_for
 from feedback.labelling.services.assignments import assignment_next, assignment_skip
 from feedback.labelling.services.codebooks import codebook_require_acknowledged
@@ -117,7 +117,7 @@ def label_submit(request, project, assignment_id):
     task = assignment.task
     try:
         submission = submission_from_post(kind=task.kind, n_candidates=task.candidate_count, post=request.POST,
-                                          aspects=_posted_rubric(project, request.POST))
+                                          aspects=_posted_rubric(project, request.POST) if task.kind in RUBRIC_KINDS else ())
         result = label_submit_and_next(project=project, assignment_id=assignment.pk, user=request.user,
                                        submission=submission)
     except LabellingError as error:
