@@ -65,10 +65,16 @@ def _ratings_from_post(aspects: list[Aspect], n_candidates: int, post) -> dict:
             if not value:
                 raise InvalidAnswer(f"Rate every response on every aspect ({', '.join(a.name for a in aspects)}) "
                                     "before submitting.")
-            if not (value.isascii() and value.isdigit() and len(value) <= 3):
+            if not _is_point(value):
                 raise InvalidAnswer(f"{aspect.name} is a whole number from {aspect.low} to {aspect.high}.")
             ratings[key][aspect.name] = int(value)
     return ratings
+
+
+def _is_point(text: str) -> bool:
+    """A point as a form sends it: a few ASCII digits ("²" is a digit to str.isdigit, and
+    int() of thousands of digits raises)."""
+    return text.isascii() and text.isdigit() and len(text) <= 3
 
 
 # The field that holds what was given each response, by kind (answer_from_post reads them).
@@ -103,7 +109,7 @@ def rating_rows(aspects: Sequence[Aspect], key, post) -> list[dict]:
         field = rating_field(key, aspect)
         posted = str(post.get(field, "") or "")
         rows.append({"aspect": aspect, "field": field, "posted": posted,
-                     "posted_text": aspect.describe(int(posted)) if posted.isdigit() else "",
+                     "posted_text": aspect.describe(int(posted)) if _is_point(posted) else "",
                      "low_text": aspect.describe(aspect.low), "high_text": aspect.describe(aspect.high),
                      "points": [{"value": point, "text": aspect.describe(point)} for point in aspect.scale]})
     return rows

@@ -416,6 +416,9 @@ class Label(models.Model):
       pair:   {"choice": "A" | "B" | "tie" | "both_bad", "strength": 1..3 | null}
               (A = canonical position 0, B = position 1)
       rank:   {"order": [2, 0, 1]}   canonical positions, best first
+      rate:   {"ratings": {"0": {"helpfulness": 4, ...}, ...}}   every candidate on every
+              aspect of the codebook version's rubric for rate; a pair or rank answer
+              carries "ratings" too where that rubric rates its kind (labelling.rubric)
     """
 
     assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="label")

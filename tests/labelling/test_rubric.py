@@ -345,3 +345,14 @@ def test_the_review_pages_take_rate_labels(client, project, rubric_codebook, ann
     assert f"#{task.pk}" in queue and "Response 1 helpfulness: 1 ×2 · 4 ×1" in queue
     page = client.get(reverse("quality:adjudicate", args=[project.slug, task.pk])).content.decode()
     assert page.count('data-testid="rating-row"') == 4 and "helpfulness 4/5, correctness 2/3" in page
+
+
+def test_rating_rows_show_again_whatever_a_refused_form_sent():
+    from feedback.labelling.forms import rating_rows
+
+    for odd in ("²", "0" * 5000, "x", ""):
+        rows = rating_rows(ASPECTS, 0, {"rate_0_helpfulness": odd})
+        assert rows[0]["posted_text"] == "" and [p["value"] for p in rows[0]["points"]] == [1, 2, 3, 4, 5]
+        with pytest.raises(InvalidAnswer):
+            answer_from_post("rate", 1, {"rate_0_helpfulness": odd, "rate_0_correctness": "1"}, ASPECTS)
+    assert rating_rows(ASPECTS, 0, {"rate_0_helpfulness": "5"})[0]["posted_text"] == "Fully"
