@@ -93,5 +93,5 @@ def test_a_file_with_a_bom_bad_bytes_and_several_problems_per_line(api_as, admin
     response = post_file(api_as(admin_user), url, content)
     assert response.status_code == 400
     assert [(e["item"], e["reason"].split(":")[0]) for e in response.json()["errors"]] == [
-        (2, "not UTF-8 text"), (2, "prompt is empty"), (2, "kind 'essay' is not one of thumbs, pair, rank")]
+        (2, "not UTF-8 text"), (2, "prompt is empty"), (2, "kind 'essay' is not one of thumbs, pair, rank, rate, turns")]
     assert "offset 20 of the line" in response.json()["errors"][0]["reason"]

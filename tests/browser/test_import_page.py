@@ -30,7 +30,7 @@ def test_admin_sees_every_problem_of_a_bad_file_then_imports_a_good_one(page, pr
     bad_byte = bad.index(b"\xe9")
     assert lines[:4] == [
         "Line 2: prompt is empty",
-        "Line 2: kind 'essay' is not one of thumbs, pair, rank",
+        "Line 2: kind 'essay' is not one of thumbs, pair, rank, rate, turns",
         "Line 2: candidate 0: producer (required) must be a model name or {kind, name}",
         f"Line 3: not UTF-8 text: byte 0xe9 at offset 37 of the line (offset {bad_byte} of the file, counting from 0)",
     ]

@@ -356,3 +356,11 @@ def test_rating_rows_show_again_whatever_a_refused_form_sent():
         with pytest.raises(InvalidAnswer):
             answer_from_post("rate", 1, {"rate_0_helpfulness": odd, "rate_0_correctness": "1"}, ASPECTS)
     assert rating_rows(ASPECTS, 0, {"rate_0_helpfulness": "5"})[0]["posted_text"] == "Fully"
+
+
+def test_a_rank_rated_by_its_rubric_reads_its_ratings_from_the_form():
+    aspects = parse_rubric([dict(RUBRIC[1], kinds=["rank"])])
+    post = {"rank_0": "2", "rank_1": "1", "rate_0_correctness": "3", "rate_1_correctness": "1"}
+    answer = validate_answer(kind="rank", n_candidates=2, answer=answer_from_post("rank", 2, post, aspects), aspects=aspects)
+    assert answer == {"order": [1, 0], "ratings": {"0": {"correctness": 3}, "1": {"correctness": 1}}}
+    assert post_from_answer("rank", answer) == post
