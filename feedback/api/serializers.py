@@ -24,7 +24,7 @@ class CodebookSerializer(serializers.ModelSerializer):
     author = serializers.CharField(source="author.username", default=None, read_only=True)
     rubric = StorableJSONField(
         required=False,
-        help_text="The aspects responses are rated on (see the README's Rubric section): a list of {name, question, "
+        help_text="The aspects responses are rated on (README, Rubric ratings): a list of {name, question, "
                   "scale: {min, max}, points, weight, kinds}; [] for none. Left out, a new version keeps the active "
                   "version's rubric.")
 
