@@ -22,10 +22,15 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 class CodebookSerializer(serializers.ModelSerializer):
     author = serializers.CharField(source="author.username", default=None, read_only=True)
+    rubric = StorableJSONField(
+        required=False,
+        help_text="The aspects responses are rated on (README, Rubric ratings): a list of {name, question, "
+                  "scale: {min, max}, points, weight, kinds}; [] for none. Left out, a new version keeps the active "
+                  "version's rubric.")
 
     class Meta:
         model = CodebookVersion
-        fields = ["version", "text", "change_note", "author", "created_at", "is_active"]
+        fields = ["version", "text", "rubric", "change_note", "author", "created_at", "is_active"]
         read_only_fields = ["version", "author", "created_at", "is_active"]
 
 

@@ -50,16 +50,16 @@ class CodebookVersionAdmin(admin.ModelAdmin):
 
     list_display = ["project", "version", "is_active", "author", "created_at", "change_note"]
     list_filter = ["project", "is_active"]
-    fields = ["project", "text", "change_note"]
+    fields = ["project", "text", "rubric", "change_note"]  # the rubric checked by CodebookVersion.clean
 
     def get_readonly_fields(self, request, obj=None):
-        return ["project", "text", "change_note", "version", "author", "created_at"] if obj else []
+        return ["project", "text", "rubric", "change_note", "version", "author", "created_at"] if obj else []
 
     def save_model(self, request, obj, form, change):
         if change:
             return
         published = codebook_publish(
-            project=obj.project, text=obj.text, author=request.user, change_note=obj.change_note
+            project=obj.project, text=obj.text, rubric=obj.rubric, author=request.user, change_note=obj.change_note
         )
         obj.pk, obj.version = published.pk, published.version
 

@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from feedback.labelling.models import PairChoice, TaskKind
-from feedback.labelling.naming import STRENGTH_WORDS, canonical_text
+from feedback.labelling.naming import STRENGTH_WORDS, canonical_text, points_text
+from feedback.labelling.rubric import Aspect
 from feedback.labelling.turns import turn_name
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class SeenResponse:
     text: str  # the response's text ("" when not given)
     verdict: str  # what the annotator gave it: "Better", "Good", "Bad", "Rank 2"; "" for nothing
     tone: str  # "good", "bad" or "": for the page's colours
+    ratings: str = ""  # its points on the rubric: "helpfulness 4/5, correctness 3/5"; "" for none
 
     @property
     def title(self) -> str:
@@ -36,25 +38,41 @@ class AnswerAsSeen:
 
 
 def answer_as_seen(kind: str, answer, display_order: Sequence[int] | None,
-                   texts: Mapping[int, str] | None = None) -> AnswerAsSeen:
+                   texts: Mapping[int, str] | None = None, aspects: Sequence[Aspect] = ()) -> AnswerAsSeen:
     """The answer in the numbers the annotator saw. `display_order`: the canonical
     positions in the order shown (Label.display_order); `texts`: position → the
-    response's text, when the page shows it. An answer that does not fit its kind (an
+    response's text, when the page shows it; `aspects`: the rubric of the label's
+    codebook version, for its ratings' scales. An answer that does not fit its kind (an
     old row, a hand-made one) reads as its JSON, never as an error."""
     texts = texts or {}
     order = _shown_order(display_order, texts, answer)
     try:
-        verdicts, summary, ranking = _read(kind, answer, order)
+        verdicts, summary, ranking = _read(kind, answer, order) if kind != TaskKind.RATE else ({}, "", list(order))
+        rated = _ratings(answer, order, aspects)
+        if rated:
+            shown = " · ".join(f"Response {i + 1}: {rated[p]}" for i, p in enumerate(order) if p in rated)
+            summary = f"{summary}; {shown}" if summary else shown
+        elif kind == TaskKind.RATE:
+            raise ValueError(answer)
     except (KeyError, TypeError, ValueError, AttributeError):
-        verdicts, summary, ranking = {}, json.dumps(answer, sort_keys=True), list(order)
+        verdicts, summary, ranking, rated = {}, json.dumps(answer, sort_keys=True), list(order), {}
     responses = tuple(
         SeenResponse(number=i + 1, position=position, text=texts.get(position, ""),
-                     verdict=verdicts.get(position, ("", ""))[0], tone=verdicts.get(position, ("", ""))[1])
+                     verdict=verdicts.get(position, ("", ""))[0], tone=verdicts.get(position, ("", ""))[1],
+                     ratings=rated.get(position, ""))
         for i, position in enumerate(order)
     )
     by_position = {response.position: response for response in responses}
     ranked = tuple(by_position[position] for position in ranking if position in by_position)
-    return AnswerAsSeen(summary=summary, canonical=canonical_text(answer), responses=responses, ranked=ranked)
+    return AnswerAsSeen(summary=summary, canonical=canonical_text(answer, aspects), responses=responses, ranked=ranked)
+
+
+def _ratings(answer, order: list[int], aspects: Sequence[Aspect]) -> dict[int, str]:
+    """Position → its ratings in words, for the positions the answer rates."""
+    ratings = answer.get("ratings") if isinstance(answer, dict) else None
+    if not isinstance(ratings, dict):
+        return {}
+    return {int(key): points_text(points, aspects) for key, points in ratings.items() if int(key) in order}
 
 
 def _shown_order(display_order, texts: Mapping[int, str], answer) -> list[int]:
@@ -75,6 +93,8 @@ def _count_in(answer) -> int:
         return len(answer["thumbs"])
     if "turns" in answer:
         return 1  # a turns task's one candidate
+    if isinstance(answer.get("ratings"), dict):
+        return len(answer["ratings"])
     return 2 if "choice" in answer else 0
 
 

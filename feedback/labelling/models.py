@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from feedback.labelling.rubric import InvalidRubric, parse_rubric
+
 HELDOUT_PERCENT = 20
 DEMO_BASE_MODEL = "demo"
 
@@ -148,10 +150,17 @@ class CodebookVersion(models.Model):
     def __str__(self):
         return f"{self.project.slug} codebook v{self.version}"
 
+    def clean(self):
+        try:
+            parse_rubric(self.rubric)
+        except InvalidRubric as error:
+            raise ValidationError({"rubric": str(error)}) from error
+
     def save(self, *args, **kwargs):
         if self.pk:
-            stored = CodebookVersion.objects.filter(pk=self.pk).values("text", "version").first()
-            if stored and (stored["text"] != self.text or stored["version"] != self.version):
+            stored = CodebookVersion.objects.filter(pk=self.pk).values("text", "version", "rubric").first()
+            if stored and (stored["text"] != self.text or stored["version"] != self.version
+                           or stored["rubric"] != self.rubric):
                 raise ValidationError("A published codebook version is immutable; publish a new one.")
         super().save(*args, **kwargs)
 
@@ -407,6 +416,9 @@ class Label(models.Model):
       pair:   {"choice": "A" | "B" | "tie" | "both_bad", "strength": 1..3 | null}
               (A = canonical position 0, B = position 1)
       rank:   {"order": [2, 0, 1]}   canonical positions, best first
+      rate:   {"ratings": {"0": {"helpfulness": 4, ...}, ...}}   every candidate on every
+              aspect of the codebook version's rubric for rate; a pair or rank answer
+              carries "ratings" too where that rubric rates its kind (labelling.rubric)
     """
 
     assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="label")

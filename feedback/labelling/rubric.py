@@ -106,7 +106,7 @@ def _parse_aspect(number: int, item) -> Aspect:
                             f"{MIN_POINTS} to {MAX_POINTS} points.")
     points = _parse_points(where, item.get("points", {}), low, high)
     weight = item.get("weight", 1.0)
-    if type(weight) not in (int, float) or not math.isfinite(weight) or weight <= 0:
+    if type(weight) not in (int, float) or not _finite(weight) or weight <= 0:
         raise InvalidRubric(f"{where}'s weight is a number above 0.")
     kinds = item.get("kinds", list(DEFAULT_KINDS))
     if (not isinstance(kinds, list) or not kinds or not all(isinstance(k, str) for k in kinds)
@@ -115,14 +115,24 @@ def _parse_aspect(number: int, item) -> Aspect:
     return Aspect(name, question.strip(), low, high, points, float(weight), tuple(dict.fromkeys(kinds)))
 
 
+def _finite(number) -> bool:
+    """A JSON number that fits a float (an int of 400 digits does not, and math.isfinite
+    raises on it rather than answering)."""
+    try:
+        return math.isfinite(number)
+    except OverflowError:
+        return False
+
+
 def _parse_points(where: str, points, low: int, high: int) -> dict[int, str]:
     if not isinstance(points, dict):
         raise InvalidRubric(f"{where}'s points map a point to what it means.")
     parsed = {}
     for key, text in points.items():
-        point = int(key) if isinstance(key, str) and key.isascii() and key.isdigit() else None
+        # At most a few digits: int() of thousands of digits raises instead of answering.
+        point = int(key) if isinstance(key, str) and key.isascii() and key.isdigit() and len(key) <= 3 else None
         if point is None or not low <= point <= high:
-            raise InvalidRubric(f"{where}'s points are on its scale, {low} to {high}: {key!r} is not.")
+            raise InvalidRubric(f"{where}'s points are on its scale, {low} to {high}: {str(key)[:20]!r} is not.")
         if not isinstance(text, str) or len(text) > MAX_TEXT:
             raise InvalidRubric(f"{where}'s point {point} is described in at most {MAX_TEXT} characters.")
         parsed[point] = text.strip()
@@ -170,3 +180,19 @@ def overall_score(points: dict[str, int], aspects: list[Aspect]) -> float:
 
 def _names(aspects: list[Aspect]) -> str:
     return ", ".join(aspect.name for aspect in aspects)
+
+
+def rubric_of(codebook) -> list[Aspect]:
+    """The aspects of a codebook version's rubric ([] for no version, or no rubric). A
+    stored rubric was checked when it was saved (CodebookVersion.clean, codebook_publish)."""
+    return parse_rubric(getattr(codebook, "rubric", None)) if codebook is not None else []
+
+
+def position_keys(n_candidates: int) -> list[str]:
+    """The ratings keys of a task's responses: their canonical positions, as strings."""
+    return [str(position) for position in range(n_candidates)]
+
+
+def rating_field(key, aspect: Aspect) -> str:
+    """The form field that holds one response's point on one aspect (forms, templates)."""
+    return f"rate_{key}_{aspect.name}"

@@ -18,13 +18,14 @@ from feedback.labelling.models import (
     Task,
     TaskKind,
 )
+from feedback.labelling.rubric import rubric_of
 from feedback.labelling.sql import assignments as assignment_sql
 from feedback.labelling.sql import leases as lease_sql
 from feedback.labelling.sql import progress as progress_sql
 from feedback.labelling.sql import projects as project_sql
 from feedback.labelling.sql import tasks as task_sql
 from feedback.labelling.sql.rows import converted, db_datetime, fetch_all, fetch_one, first_row_of
-from feedback.labelling.turns import turn_aspects, turn_indices
+from feedback.labelling.turns import turn_indices
 
 
 def membership_for(user, project: Project) -> Membership | None:
@@ -100,7 +101,13 @@ ANSWER_FORMATS = {
                      "per turn when the codebook's rubric rates turns"),
     TaskKind.RANK: ('{"order": [<positions, best first>]}  an order equal to the shown one also needs '
                     '"keep_shown_order": true in the submit body'),
+    TaskKind.RATE: ('{"ratings": {"<position>": {"<aspect>": <point>, ...}, ...}}  every candidate on every aspect '
+                    'the codebook version\'s rubric gives the kind "rate" (the codebooks endpoint lists it)'),
 }
+# Pair and rank answers carry ratings too where the rubric rates their kind.
+RATINGS_TOO = '  plus "ratings" as for rate tasks, where the codebook version\'s rubric rates this kind'
+for _kind in (TaskKind.PAIR, TaskKind.RANK):
+    ANSWER_FORMATS[_kind] += RATINGS_TOO
 
 
 class Progress(NamedTuple):
@@ -173,6 +180,15 @@ def active_codebook(project: Project) -> CodebookVersion | None:
     return project.codebooks.filter(is_active=True).first()
 
 
+def task_rubric(task: Task) -> list:
+    """The rubric a task's final answer (an adjudication, a gold answer) is given on: that
+    of the codebook version of the task's latest label, the rubric its annotators rated on
+    most recently (so the final answer compares with their ratings), else the active
+    version's, for a task nobody has labelled yet."""
+    latest = Label.objects.filter(task=task).select_related("codebook").order_by("-created_at", "-pk").first()
+    return rubric_of(latest.codebook if latest else active_codebook(task.project))
+
+
 def has_acknowledged(user, codebook: CodebookVersion | None) -> bool:
     if codebook is None:
         return False
@@ -237,13 +253,11 @@ def last_label_of(user, project: Project) -> Label | None:
     return Label.objects.filter(task__project=project, annotator=user).order_by("-created_at", "-id").first()
 
 
-def turns_context(*, task: Task, codebook: CodebookVersion | None) -> dict:
-    """What checking an answer to `task` under `codebook` needs beyond its kind
-    (services.labels.validate_answer's `turns` and `aspects`): for a turns task, its
-    judged turn indices and the rubric's aspects for the kind; nothing for other kinds,
-    whose hot path reads nothing more."""
+def turns_context(*, task: Task) -> dict:
+    """What checking an answer to `task` needs beyond its kind and rubric
+    (services.labels.validate_answer's `turns`): for a turns task, its judged turn
+    indices; nothing for other kinds, whose hot path reads nothing more."""
     if task.kind != TaskKind.TURNS:
         return {}
     messages = Prompt.objects.filter(pk=task.prompt_id).values_list("messages", flat=True).first() or []
-    rubric = CodebookVersion.objects.filter(pk=codebook.pk).values_list("rubric", flat=True).first() if codebook else None
-    return {"turns": turn_indices(messages), "aspects": turn_aspects(rubric)}
+    return {"turns": turn_indices(messages)}

@@ -5,14 +5,18 @@ from collections import Counter, defaultdict
 from feedback.labelling.models import TaskKind
 from feedback.labelling.turns import thumbs_of
 
-DISPUTABLE = (TaskKind.PAIR, TaskKind.RANK, TaskKind.THUMBS, TaskKind.TURNS)
+DISPUTABLE = (TaskKind.PAIR, TaskKind.RANK, TaskKind.THUMBS, TaskKind.RATE, TaskKind.TURNS)
 
 
 def contested(kind: str, answer: dict) -> list[tuple]:
     """What annotators must agree on for a task not to be disputed: a pair's choice, the
-    response ranked first, each response's thumb, each assistant turn's thumb."""
+    response ranked first, each response's thumb, each response's point on each aspect
+    (so a rate task's share is that of its most split point), each assistant turn's thumb."""
     if kind == TaskKind.TURNS:
         return [(f"turn {index}", thumb) for index, thumb in sorted(thumbs_of(answer).items())]
+    if kind == TaskKind.RATE:
+        return sorted((f"{key}:{aspect}", point) for key, points in (answer.get("ratings") or {}).items()
+                      for aspect, point in points.items())
     if kind == TaskKind.PAIR:
         return [("choice", answer.get("choice"))]
     if kind == TaskKind.RANK:

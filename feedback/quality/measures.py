@@ -8,6 +8,10 @@ tasks are pairs) is the pair definition.
   thumbs  unit: one response of a task   value: up or down                           nominal
   turns   unit: one assistant turn of a conversation task   value: up or down        nominal
 
+rate tasks give no units here: a rating is a point on one aspect's own scale, and
+agreement on them is per aspect (its own figures), never pooled with these. Ratings a
+pair or rank label carries beside its choice or order are not read here either.
+
 Why these:
 - pair is nominal: "both bad" has no place on a better/worse scale, and the strength is
   optional (often blank, never given with tie or both bad), so an ordinal scale
@@ -60,6 +64,8 @@ def unit_values(task_id, kind: str, answer: dict) -> list[tuple[str, object]]:
         return [(f"{task_id}:{position}", place) for place, position in enumerate(answer.get("order") or [], start=1)]
     if kind == TaskKind.TURNS:
         return turn_unit_values(task_id, answer)
+    if kind != TaskKind.THUMBS:
+        return []  # rate (see the module's docstring), and kinds not measured here
     return [(f"{task_id}:{position}", thumb) for position, thumb in (answer.get("thumbs") or {}).items()]
 
 

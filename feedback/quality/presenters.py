@@ -1,7 +1,7 @@
 """What the review pages show, made from what the reads return: the dashboard's SVG
 charts (from feedback.quality.dashboard's figures) and disputed tasks' answers in words
 (from selectors.disputed_tasks), kept out of the reads."""
-from collections import Counter
+from collections import Counter, defaultdict
 
 from feedback.charts.svg import Series, bar_chart, line_chart
 from feedback.labelling.models import TaskKind
@@ -66,8 +66,20 @@ def _turns_answers(given) -> list[str]:
     return [f"{turn_name(index)}: {up[index]} up · {down[index]} down" for index in sorted(up.keys() | down.keys())]
 
 
+def _rate_answers(given) -> list[str]:
+    """"Response 1 helpfulness: 4 ×2 · 2 ×1", for each response and aspect."""
+    points = defaultdict(Counter)
+    for _, answer, _ in given:
+        for key, rated in (answer.get("ratings") or {}).items():
+            for aspect, point in rated.items():
+                points[(int(key), aspect)][point] += 1
+    return [f"{response_name(position)} {aspect}: " + " · ".join(f"{point} ×{n}" for point, n in
+                                                                 sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+            for (position, aspect), counts in sorted(points.items())]
+
+
 _READABLE = {TaskKind.PAIR: _pair_answers, TaskKind.RANK: _rank_answers, TaskKind.THUMBS: _thumbs_answers,
-             TaskKind.TURNS: _turns_answers}
+             TaskKind.RATE: _rate_answers, TaskKind.TURNS: _turns_answers}
 
 
 def with_readable_answers(disputed: list[dict]) -> list[dict]:

@@ -3,6 +3,7 @@
 Used by the dashboard (flags, tier suggestions) and by exports that weight labels by
 reliability. Pure Python over one pass of the project's labels; no numpy needed here.
 """
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -11,9 +12,12 @@ from feedback.labelling.turns import thumbs_of
 
 
 def answer_matches(kind: str, answer: dict, expected: dict) -> bool:
-    """Whether a label gives a gold item's expected answer (rank: the same top response)."""
+    """Whether a label gives a gold item's expected answer (rank: the same top response;
+    rate: every point of every response the same)."""
     if not expected:
         return False
+    if kind == TaskKind.RATE:
+        return _ratings_key(answer) == _ratings_key(expected)
     if kind == TaskKind.PAIR:
         return answer.get("choice") == expected.get("choice")
     if kind == TaskKind.THUMBS:
@@ -24,6 +28,14 @@ def answer_matches(kind: str, answer: dict, expected: dict) -> bool:
         return thumbs_of(answer) == thumbs_of(expected)
     order, wanted = answer.get("order") or [None], expected.get("order") or [None]
     return order[0] == wanted[0]
+
+
+def _ratings_key(answer: dict) -> str | None:
+    """A rate answer's points as one comparable value (keys as strings, sorted)."""
+    ratings = answer.get("ratings")
+    if not isinstance(ratings, dict) or not ratings:
+        return None
+    return json.dumps({str(key): points for key, points in ratings.items()}, sort_keys=True)
 
 
 def pair_choice(label_kind: str, answer: dict) -> str | None:
@@ -38,6 +50,8 @@ def pair_choice(label_kind: str, answer: dict) -> str | None:
         return str(order[0]) if order else None
     if label_kind == TaskKind.TURNS:  # the conversation's thumbs as a whole, as a thumbs label's
         return ",".join(f"t{index}:{thumb}" for index, thumb in sorted(thumbs_of(answer).items()))
+    if label_kind == TaskKind.RATE:
+        return _ratings_key(answer)  # as a whole, as a thumbs label is
     thumbs = answer.get("thumbs") or {}
     return ",".join(f"{k}:{v}" for k, v in sorted(thumbs.items()))
 

@@ -3,7 +3,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from feedback.labelling.models import CodebookVersion, Membership, Task, Tier
-from feedback.labelling.selectors import active_codebook, turns_context
+from feedback.labelling.selectors import task_rubric, turns_context
 from feedback.labelling.services.codebooks import calibration_copy
 from feedback.labelling.services.labels import validate_answer
 from feedback.quality.models import Adjudication
@@ -12,7 +12,8 @@ from feedback.quality.models import Adjudication
 @transaction.atomic
 def adjudicate(*, task: Task, reviewer, answer: dict, note: str = "", make_gold: bool = False) -> Adjudication:
     """Record (or replace) the final answer for a task; exports use it over the majority.
-    With make_gold the task also becomes a gold item with that answer."""
+    With make_gold the task also becomes a gold item with that answer. Ratings are on the
+    rubric of the task's latest label's codebook version (labelling.selectors.task_rubric)."""
     answer = _validated(task, answer)
     adjudication, created = Adjudication.objects.get_or_create(
         task=task, defaults={"answer": answer, "reviewer": reviewer, "note": note}
@@ -39,10 +40,10 @@ def gold_mark(*, task: Task, answer: dict | None) -> Task:
 
 
 def _validated(task: Task, answer) -> dict:
-    """A final or gold answer, checked as a label's is; a turns task's under the project's
-    active codebook (the rubric it is judged by now)."""
-    context = turns_context(task=task, codebook=active_codebook(task.project))
-    return validate_answer(kind=task.kind, n_candidates=task.candidate_count, answer=answer, **context)
+    """A final or gold answer, checked as a label's is, on the rubric of the task's latest
+    label's codebook version (labelling.selectors.task_rubric)."""
+    return validate_answer(kind=task.kind, n_candidates=task.candidate_count, answer=answer,
+                           aspects=task_rubric(task), **turns_context(task=task))
 
 
 def tier_apply(*, membership: Membership, tier: str) -> Membership:

@@ -17,8 +17,9 @@ from feedback.labelling.errors import InvalidAnswer
 from feedback.labelling.filters import FilterError, LabelFilters, parse_label_filters
 from feedback.labelling.forms import answer_from_post, post_from_answer, shown_responses
 from feedback.labelling.models import Membership, Role, Task, TaskKind
-from feedback.labelling.selectors import active_codebook
-from feedback.labelling.turns import shown_turns, turn_aspects
+from feedback.labelling.rubric import aspects_for, rubric_of
+from feedback.labelling.selectors import active_codebook, task_rubric
+from feedback.labelling.turns import shown_turns
 from feedback.quality import dashboard as figures
 from feedback.quality import selectors, services
 from feedback.quality.disputes import DISPUTABLE
@@ -126,13 +127,14 @@ def adjudicate(request, project, task_id):
     back, back_title, nav = _back(request, project)
     form = AdjudicationForm(request.POST or None, initial={"make_gold": task.is_gold or request.GET.get("gold") == "1"})
     error = ""
+    aspects = task_rubric(task)  # the rubric services.adjudicate checks the answer against
     if request.method == "POST" and not form.is_valid():
         error = " ".join(f"{name}: {message}" for name, field_errors in form.errors.items() for message in field_errors)
     elif request.method == "POST":
         make_gold = form.cleaned_data["make_gold"] and request.membership.role == Role.ADMIN
         try:
             services.adjudicate(task=task, reviewer=request.user, note=form.cleaned_data["note"], make_gold=make_gold,
-                                answer=answer_from_post(task.kind, task.candidate_count, request.POST))
+                                answer=answer_from_post(task.kind, task.candidate_count, request.POST, aspects))
         except InvalidAnswer as invalid:
             error = str(invalid)
         else:
@@ -145,23 +147,23 @@ def adjudicate(request, project, task_id):
                   for position, candidate in enumerate(task.ordered_candidates())]
     labels = list(task.labels.select_related("annotator", "codebook").order_by("created_at"))
     for label in labels:
-        label.seen = answer_as_seen(label.kind, label.answer, label.display_order)
+        label.seen = answer_as_seen(label.kind, label.answer, label.display_order, aspects=rubric_of(label.codebook))
+    shown = shown_responses(task.kind, candidates, given, aspects)
     return render(request, "quality/adjudicate.html", {
         "project": project, "nav": nav, "task": task, "labels": labels, "existing": existing, "form": form,
         "error": error, "is_admin": request.membership.role == Role.ADMIN, "back": back, "back_title": back_title,
-        "shown": shown_responses(task.kind, candidates, given), "post": given,
-        "rank_choices": range(1, len(candidates) + 1), "turns": _turns(task, candidates, given, project),
+        "shown": shown, "post": given, "rated": any(item["ratings"] for item in shown),
+        "rank_choices": range(1, len(candidates) + 1), "turns": _turns(task, candidates, given, aspects),
     }, status=400 if error else 200)
 
 
-def _turns(task, candidates: list[dict], given, project) -> list[dict]:
-    """A turns task's conversation for the shared controls, rated on the active rubric
-    (the one the final answer is checked against: services.adjudicate)."""
+def _turns(task, candidates: list[dict], given, aspects) -> list[dict]:
+    """A turns task's conversation for the shared controls, rated on the rubric the
+    final answer is checked against (services.adjudicate: labelling.selectors.task_rubric)."""
     if task.kind != TaskKind.TURNS:
         return []
-    codebook = active_codebook(project)
     return shown_turns(task.prompt.messages, candidates[0]["text"] if candidates else "", given,
-                       turn_aspects(codebook.rubric if codebook else None))
+                       aspects_for(aspects, TaskKind.TURNS))
 
 
 @require_POST

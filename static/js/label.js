@@ -1,6 +1,7 @@
 // Keyboard-first answering, on the labelling page and on the adjudication page: any
 // form marked data-answer-form that holds the answer controls
-// (templates/labelling/partials/answer_controls.html). The form works without this file
+// (templates/labelling/partials/answer_controls.html); on a label's edit page, only the
+// rating rows' point descriptions follow the chosen point. The form works without this file
 // (plain radios, selects and a submit button); this adds shortcuts, drag-to-rank and
 // the time-on-task clock (where the form has its field).
 (function () {
@@ -22,7 +23,95 @@
     thumbs: "Nothing was sent: give every response a thumbs up (u) or down (d) first; 1–9 or ↑/↓ pick the response.",
     turns: "Nothing was sent: judge every assistant turn first (↑/↓ or j/k highlight a turn, u good, d bad; with a rubric 1–9 its points).",
     rank: "Nothing was sent: rank the responses first (type their numbers best-first, drag them, or move one with ↑/↓), or press k to keep the order shown as your ranking.",
+    rate: "Nothing was sent: rate every response on every aspect first (a digit or ←/→ sets the highlighted aspect's point; Tab/↓ the next aspect).",
   };
+  const UNRATED = "Nothing was sent: rate every response on every aspect first (a goes to the ratings; a digit or ←/→ sets the highlighted aspect's point, Tab/↓ the next aspect).";
+
+  // Rating rows (templates/labelling/partials/rating_rows.html): one radio group per
+  // response and aspect. While focus is in a row its keys are the row's: digits and ←/→
+  // set its point, Tab/↓ and ↑ move aspect by aspect (then to the next response), Esc
+  // leaves; so a digit there rates and never picks or ranks. Outside the rows, the
+  // kind's keys are as they always were, and a goes back to the first unrated aspect.
+  const rows = () => Array.from(form()?.querySelectorAll(".rating-row") || []);
+  const rowOf = (el) => el?.closest?.(".rating-row");
+  const pointsOf = (row) => Array.from(row.querySelectorAll("input[type=radio]"));
+  const unrated = () => rows().filter((row) => !row.querySelector("input:checked"));
+
+  function describe(row, input) {
+    const box = row.querySelector(".point-description");
+    const shown = input || row.querySelector("input:checked");
+    if (box) box.textContent = shown ? shown.value + (shown.dataset.description ? ": " + shown.dataset.description : "") : "";
+  }
+
+  function focusRow(index, { scroll = true } = {}) {
+    const all = rows();
+    if (index < 0 || index >= all.length) {
+      // Past the last aspect (or before the first): out of the rows, to the kind's keys.
+      document.activeElement?.blur();
+      all.forEach((row) => row.classList.remove("current"));
+      return false;
+    }
+    const row = all[index];
+    const target = row.querySelector("input:checked") || pointsOf(row)[0];
+    target.focus({ preventScroll: !scroll });
+    if (scroll) row.scrollIntoView({ block: "nearest" });
+    return true;
+  }
+
+  function setPoint(row, input) {
+    if (!input) return;
+    check(input);
+    input.focus({ preventScroll: true });
+    describe(row, input);
+  }
+
+  // A key while a rating row has focus; false: not a rating key (the page's keys apply).
+  function ratingKey(e, row) {
+    const all = rows();
+    const index = all.indexOf(row);
+    const points = pointsOf(row);
+    const current = points.findIndex((input) => input.checked);
+    if (/^[0-9]$/.test(e.key)) {
+      const input = points.find((p) => p.value === e.key);
+      if (input) { setPoint(row, input); focusRow(index + 1); }
+      return true;  // off the scale: still a rating key, never a pick
+    }
+    if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
+      const step = e.key === "ArrowRight" ? 1 : -1;
+      const to = current === -1 ? 0 : Math.max(0, Math.min(points.length - 1, current + step));
+      setPoint(row, points[to]);
+      return true;
+    }
+    if (e.key === "ArrowDown" || (e.key === "Tab" && !e.shiftKey)) {
+      if (e.key === "Tab" && index === all.length - 1) { all.forEach((r) => r.classList.remove("current")); return false; }
+      focusRow(index + 1);
+      return true;
+    }
+    if (e.key === "ArrowUp" || (e.key === "Tab" && e.shiftKey)) {
+      if (e.key === "Tab" && index === 0) return false;
+      focusRow(Math.max(0, index - 1));
+      return true;
+    }
+    if (e.key === "Escape") { focusRow(-1); return true; }
+    return false;
+  }
+
+  document.addEventListener("focusin", (e) => {
+    const row = rowOf(e.target);
+    rows().forEach((r) => r.classList.toggle("current", r === row));
+    if (!row) return;
+    describe(row, e.target.checked ? e.target : null);
+    const card = row.closest(".candidate");
+    if (card && form()?.contains(card) && form().dataset.kind !== "rank") highlight(cards().indexOf(card));
+  });
+  document.addEventListener("change", (e) => {
+    const row = rowOf(e.target);
+    if (!row) return;
+    describe(row, e.target);
+    // Everything rated: a "rate every response" message no longer applies.
+    const box = document.querySelector("[data-testid=task-message]");
+    if (!unrated().length && box && [STILL_TO_DO.rate, UNRATED].includes(box.textContent)) say("");
+  });
 
   function say(text) {
     const box = document.querySelector("[data-testid=task-message]");
@@ -189,6 +278,12 @@
 
   // Enter (and the Submit button): send only a complete answer, else say what is missing.
   function submitOrExplain(f) {
+    const missing = unrated();
+    if (missing.length) {
+      say(f.dataset.kind === "rate" ? STILL_TO_DO.rate : UNRATED);
+      focusRow(rows().indexOf(missing[0]));
+      return;
+    }
     if (!f.checkValidity()) {
       say(STILL_TO_DO[f.dataset.kind] || "Nothing was sent: answer every part of the task first.");
       return;
@@ -203,6 +298,8 @@
     if (!form()) return;
     highlight(0);
     setupRank();
+    // Rated tasks start at the first aspect of the first response: rate, then pick or rank.
+    if (rows().length) focusRow(0, { scroll: false });
     const rewrite = form().querySelector("details.rewrite");
     // Opened from its summary (a click): into the text box. Not when r opened it: r has
     // focused the box already, and this event comes later, maybe after Escape left it.
@@ -249,6 +346,13 @@
     }
     const f = form();
     if (!f) return;
+    const row = rowOf(document.activeElement);
+    if (row && f.contains(row) && ratingKey(e, row)) {
+      e.preventDefault();
+      if (dialog?.open) dialog.close();
+      return;
+    }
+    if (row && e.key === "Tab") return;  // out of the rows, natively
     const kind = f.dataset.kind;
     const n = Number(e.key);
     let handled = true;
@@ -261,6 +365,8 @@
       // Exactly the Skip button: a click posts to its own URL (htmx: its hx-post), skips
       // the form's validation (formnovalidate) and sends no answer.
       skip.click();
+    } else if (e.key === "a" && rows().length) {
+      focusRow(Math.max(0, rows().indexOf(unrated()[0] || rows()[0])));
     } else if (e.key === "r" && rewrite) {
       rewrite.open = true;
       rewrite.querySelector("textarea").focus();

@@ -29,6 +29,7 @@ def label_forms():
         "strength": st.sampled_from(["", "1", "2", "3"]),
         "thumb_0": st.sampled_from(["up", "down"]), "thumb_1": st.sampled_from(["up", "down"]),
         "rank_0": ranks, "rank_1": ranks, "rank_2": ranks,
+        "rate_0_helpfulness": st.sampled_from(["", "3", "9", "x", "0" * 5000]),
         "time_spent_ms": st.sampled_from(["", "1200"]), "rendered_at_ms": st.sampled_from(["", "1"]),
         "codebook_version": st.sampled_from(["", "1"]),
         "rewrite": st.text(max_size=20), "comment": st.text(max_size=20),
@@ -48,13 +49,20 @@ def test_label_submit_and_skip(world):
     probe()
 
 
+# Rubric boxes: a good one, and JSON that is not one (feedback.labelling.rubric).
+RUBRICS = ["", "[]", "[", "{}", "[1]", '[{"name": "h", "question": "q", "scale": {"min": 1, "max": 5}}]',
+           '[{"name": "h", "question": "q", "scale": {"min": 1, "max": 5}, "weight": 1e400}]',
+           '[{"name": "h", "question": "q", "scale": {"min": 0, "max": 99999999999999999999}}]']
+
+
 def test_codebook_acknowledge_and_edit(world):
     slug = world.project.slug
 
     @fuzz_settings()
     @given(which=st.sampled_from(["acknowledge", "edit"]),
            form=form_of({"version": st.sampled_from(["1", "2"]), "next": st.just("label"),
-                         "text": st.text(min_size=1, max_size=60), "change_note": st.text(max_size=20)}))
+                         "text": st.text(min_size=1, max_size=60), "change_note": st.text(max_size=20),
+                         "rubric": st.sampled_from(RUBRICS) | st.text(max_size=40)}))
     def probe(which, form):
         post_form(world, f"/p/{slug}/codebook/{which}/", form)
 

@@ -5,11 +5,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
+from rest_framework.exceptions import ValidationError
 from rest_framework.views import APIView
 
 from feedback.api.filters import FilterBackend, PromptFilterSet, TaskFilterSet
 from feedback.api.parsers import StorableJSONParser
 from feedback.api.permissions import project_for
+from feedback.labelling.rubric import InvalidRubric
 from feedback.api.serializers import (
     BulkImportSerializer,
     CodebookSerializer,
@@ -59,12 +61,16 @@ class CodebookList(generics.ListCreateAPIView):
         project, _ = project_for(request, slug, Role.ADMIN)
         serializer = CodebookSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        codebook = codebook_publish(
-            project=project,
-            text=serializer.validated_data["text"],
-            author=request.user,
-            change_note=serializer.validated_data.get("change_note", ""),
-        )
+        try:
+            codebook = codebook_publish(
+                project=project,
+                text=serializer.validated_data["text"],
+                rubric=serializer.validated_data.get("rubric"),
+                author=request.user,
+                change_note=serializer.validated_data.get("change_note", ""),
+            )
+        except InvalidRubric as error:
+            raise ValidationError({"rubric": [str(error)]}) from None
         return Response(CodebookSerializer(codebook).data, status=status.HTTP_201_CREATED)
 
 

@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass, field
 
 from feedback.demo.simulation.rules import Rule
+from feedback.labelling.rubric import aspects_for
 from feedback.labelling.turns import conversation, turn_indices
 
 
@@ -17,17 +18,37 @@ class SimulatedAnnotator:
     position_bias: float = 0.0  # chance of simply preferring the first-shown candidate
     rng: random.Random = field(default_factory=random.Random)
 
-    def answer(self, kind: str, prompt: str, shown: list[tuple[int, str]], messages=()) -> dict:
+    def answer(self, kind: str, prompt: str, shown: list[tuple[int, str]], messages=(), aspects=()) -> dict:
         """`shown`: (canonical position, text) in display order; `messages`: the prompt's
-        turns, which a turns task judges with its candidate appended."""
+        turns, which a turns task judges with its candidate appended; `aspects`: the rubric
+        of the codebook version it answers under (rubric.Aspect), for ratings."""
         if kind == "turns":
             return self._turns(prompt, conversation(messages, shown[0][1]), turn_indices(messages))
         scores = {position: self.rule(prompt, text) for position, text in shown}
+        rated = aspects_for(aspects, kind)
+        if kind == "rate":
+            return {"ratings": self._ratings(scores, rated)}
         if kind == "pair":
-            return self._pair(scores, shown)
-        if kind == "rank":
-            return self._rank(scores, shown)
-        return self._thumbs(scores)
+            answer = self._pair(scores, shown)
+        elif kind == "rank":
+            answer = self._rank(scores, shown)
+        else:
+            return self._thumbs(scores)
+        return {**answer, "ratings": self._ratings(scores, rated)} if rated else answer
+
+    def _ratings(self, scores: dict, aspects) -> dict:
+        """Each response's points: the rule's best near the top of each scale, the others
+        lower by their place, one point of noise now and then."""
+        places = {position: place for place, position in enumerate(sorted(scores, key=lambda p: -scores[p]))}
+        ratings = {}
+        for position in sorted(scores):
+            ratings[str(position)] = {}
+            for aspect in aspects:
+                point = aspect.high - places[position] - (self.rng.random() < 0.5)
+                if self._flipped():
+                    point += self.rng.choice((-1, 1))
+                ratings[str(position)][aspect.name] = max(aspect.low, min(aspect.high, point))
+        return ratings
 
     def _biased(self) -> bool:
         return self.rng.random() < self.position_bias

@@ -4,12 +4,17 @@ from django.db.models import Max
 
 from feedback.labelling.errors import CodebookNotAcknowledged, QuizNotPassed
 from feedback.labelling.models import CodebookAcknowledgement, CodebookVersion, Project, Task, TaskCandidate
+from feedback.labelling.rubric import parse_rubric
 from feedback.labelling.selectors import active_codebook, has_acknowledged, quiz_passed
 
 
 @transaction.atomic
-def codebook_publish(*, project: Project, text: str, author=None, change_note: str = "") -> CodebookVersion:
-    """Publish `text` as the project's next codebook version and make it the active one.
+def codebook_publish(*, project: Project, text: str, author=None, change_note: str = "",
+                     rubric=None) -> CodebookVersion:
+    """Publish `text` (and `rubric`, the JSON of feedback.labelling.rubric: [] for none,
+    None to keep the active version's) as the project's next codebook version and make
+    it the active one. A rubric that cannot be used is an InvalidRubric (a ValueError)
+    and nothing is saved.
 
     Annotators must open and acknowledge it before they label again. The previous
     version's calibration items are carried over, so every annotator labels the same
@@ -20,7 +25,11 @@ def codebook_publish(*, project: Project, text: str, author=None, change_note: s
     # Lock the project row so two publishers cannot take the same version number.
     Project.objects.select_for_update().get(pk=project.pk)
     current = project.codebooks.filter(is_active=True).first()
-    if current and current.text == text:
+    if rubric is None:
+        rubric = current.rubric if current else []
+    # Stored as parsed: the same rubric always reads back the same (and compares equal).
+    rubric = [aspect.as_json() for aspect in parse_rubric(rubric)]
+    if current and current.text == text and current.rubric == rubric:
         return current
     latest = project.codebooks.aggregate(v=Max("version"))["v"] or 0
     project.codebooks.filter(is_active=True).update(is_active=False)
@@ -28,6 +37,7 @@ def codebook_publish(*, project: Project, text: str, author=None, change_note: s
         project=project,
         version=latest + 1,
         text=text,
+        rubric=rubric,
         author=author,
         change_note=change_note.strip()[:300],
         is_active=True,

@@ -6,7 +6,7 @@ One object per line (see README.md, "Import format", and import_format.py):
      "prompt": "What is the capital of France?"            # or [{"role": "user", "content": ...}, ...]
      "candidates": [{"text": "Paris.", "producer": "gpt-x", "sampling": {"temperature": 0.7}},
                     {"text": "Lyon.", "producer": {"kind": "human", "name": "editor"}}],
-     "kind": "pair",                                        # optional: thumbs | pair | rank
+     "kind": "pair",                                        # optional: thumbs | pair | rank | rate
      "metadata": {"topic": "geography"}}                    # optional
 
 Every line is checked, and a bad file is rejected whole with every problem of every bad
@@ -30,8 +30,11 @@ from feedback.labelling.models import (
     Prompt,
     Task,
     TaskCandidate,
+    TaskKind,
     split_for_external_id,
 )
+from feedback.labelling.rubric import rubric_of
+from feedback.labelling.selectors import active_codebook
 from feedback.labelling.services.import_format import ImportItem, parse_line
 
 MAX_ERRORS_REPORTED = 200
@@ -58,8 +61,11 @@ class LineChecker:
     """Yields the good items of `lines` (str, or bytes as read from a file opened in
     binary) and collects (line number, reason) for every problem of the others."""
 
-    def __init__(self, *, default_kind: str):
+    def __init__(self, *, default_kind: str, rubric_kinds: Iterable[str] = ()):
         self.default_kind = default_kind
+        # The kinds the active codebook's rubric rates: a rate task needs aspects to be
+        # answered at all, so one made without them is refused here, not at each submit.
+        self.rubric_kinds = set(rubric_kinds)
         self.errors: list[tuple[int, str]] = []
         self.first_line_of: dict[str, int] = {}
 
@@ -78,6 +84,10 @@ class LineChecker:
                 continue
             item, problems = parse_line(raw=text, number=number, default_kind=self.default_kind)
             self.errors.extend((number, problem) for problem in problems)
+            if item is not None and item.kind == TaskKind.RATE and item.candidates and TaskKind.RATE not in self.rubric_kinds:
+                self.errors.append((number, "kind rate needs a rubric: the active codebook version's rubric has no "
+                                            "aspects for rate tasks (publish one whose aspects list the kind rate)"))
+                continue
             if item is None or bad_bytes:
                 continue
             first = self.first_line_of.setdefault(item.external_id, number)
@@ -125,7 +135,9 @@ def import_jsonl(*, project: Project, lines: Iterable[str | bytes]) -> ImportRes
     Once a problem is found nothing more is written, but checking goes on so that the
     rejection lists every bad line; raising inside the transaction rolls back the
     batches already written."""
-    checker = LineChecker(default_kind=project.default_task_kind)
+    aspects = rubric_of(active_codebook(project))
+    checker = LineChecker(default_kind=project.default_task_kind,
+                          rubric_kinds={kind for aspect in aspects for kind in aspect.kinds})
     result = ImportResult()
     with transaction.atomic():
         batch: list[ImportItem] = []

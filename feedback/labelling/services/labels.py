@@ -1,5 +1,6 @@
 """Submitting labels: validation of the answer per task kind, idempotent submit."""
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -26,29 +27,56 @@ from feedback.labelling.models import (
     Task,
     TaskKind,
 )
+from feedback.labelling.rubric import Aspect, aspects_for, position_keys, rubric_of, valid_ratings
 from feedback.labelling.selectors import live_leases, turns_context
 from feedback.labelling.services.assignments import assignment_next, task_is_unlimited
 from feedback.labelling.services.codebooks import codebook_require_acknowledged
 from feedback.labelling.sql import labels as sql
-from feedback.labelling.sql.rows import db_datetime, execute, first_row_of, insert
+from feedback.labelling.sql.rows import converted, db_datetime, execute, first_row_of, insert
 from feedback.labelling.turns import valid_turns
 
+RUBRIC = CodebookVersion._meta.get_field("rubric")
 MAX_TIME_SPENT_MS = 24 * 60 * 60 * 1000
 MAX_FREE_TEXT = 20_000
 STRENGTHS = (1, 2, 3)
 
 
-def validate_answer(*, kind: str, n_candidates: int, answer, aspects=(), turns=()) -> dict:
-    """Check an answer against the task kind and its candidate count; return it in the
-    stored, canonical form (see Label's docstring). Whatever JSON a client sends, a bad
-    answer is an InvalidAnswer with a message, never a TypeError: positions are whole
-    numbers (not bools, not 1.0), each value is checked for its type before it is
-    compared or sorted. `aspects`: the rubric's aspects for the kind (rubric.aspects_for);
-    `turns`: a turns task's judged turn indices (feedback.labelling.turns.turn_indices)."""
+def validate_answer(*, kind: str, n_candidates: int, answer, aspects: Sequence[Aspect] = (), turns=()) -> dict:
+    """Check an answer against the task kind, its candidate count and the rubric of the
+    codebook version it is given under (`aspects`: all of that rubric's aspects); return
+    it in the stored, canonical form (see Label's docstring). Whatever JSON a client
+    sends, a bad answer is an InvalidAnswer with a message, never a TypeError: positions
+    are whole numbers (not bools, not 1.0), each value is checked for its type before it
+    is compared or sorted.
+
+    A rate answer is its ratings alone; a pair or rank answer carries ratings beside its
+    choice or order exactly when the rubric rates that kind (feedback.labelling.rubric).
+    A turns answer judges each of `turns`, the task's judged turn indices
+    (feedback.labelling.turns.turn_indices, given by selectors.turns_context)."""
     if not isinstance(answer, dict):
         raise InvalidAnswer("The answer must be an object.")
+    rated = aspects_for(aspects, kind)
     if kind == TaskKind.TURNS:
-        return _valid_turns(answer, turns, aspects)
+        return _valid_turns(answer, turns, rated)
+    if kind == TaskKind.RATE:
+        if not rated:
+            raise InvalidAnswer(NO_RATE_ASPECTS)
+        return {"ratings": valid_ratings(answer.get("ratings"), rated, position_keys(n_candidates))}
+    stored = _valid_unrated(kind, n_candidates, answer)
+    if kind in (TaskKind.PAIR, TaskKind.RANK):
+        if rated:
+            stored["ratings"] = valid_ratings(answer.get("ratings"), rated, position_keys(n_candidates))
+        elif "ratings" in answer:
+            raise InvalidAnswer(f'This codebook version rates no aspects on {kind} tasks: send no "ratings".')
+    return stored
+
+
+NO_RATE_ASPECTS = ("This codebook version's rubric has no aspects for rate tasks, so they cannot be answered: "
+                   'an admin publishes a version whose rubric gives aspects the kind "rate".')
+
+
+def _valid_unrated(kind: str, n_candidates: int, answer: dict) -> dict:
+    """The answer of a kind that picks, ranks or thumbs, without ratings."""
     if kind == TaskKind.THUMBS:
         return {"thumbs": _valid_thumbs(answer.get("thumbs"), n_candidates)}
     if kind == TaskKind.PAIR:
@@ -220,22 +248,24 @@ def _stored_label(submission_id: uuid.UUID) -> Label | None:
 def _locked_assignment(assignment_id: int, user, chosen_version: int | None) -> tuple | None:
     """(assignment, codebook, acknowledged): the caller's assignment with its task (and
     the task's prompt id and project overlap), and the codebook the label is given under
-    (the version the annotator saw, else the active one; None if there is no such
-    version) with whether the caller acknowledged it; the task row locked: serialized
+    (the version the annotator saw, else the active one, with its rubric; None if there
+    is no such version) with whether the caller acknowledged it; the task row locked: serialized
     with the assignment service (see assignments.py). One plain statement (hot path):
     sql.labels.locked_assignment."""
     params = {"assignment": assignment_id, "annotator": user.pk, **({"version": chosen_version} if chosen_version else {})}
     row = first_row_of((Assignment, Task), sql.locked_assignment(chosen_version=bool(chosen_version)), params)
     if row is None:
         return None
-    assignment, task, external_id, overlap, codebook_id, codebook_version, codebook_active, codebook_acked = row
+    assignment, task, external_id, overlap, codebook_id, codebook_version, codebook_active, rubric, codebook_acked = row
     # Only what labelling reads of them: the prompt's external id (the label's payload)
     # and the project's overlap (an expired lease's check).
     task.prompt = Prompt.from_db(connection.alias, ["id", "external_id"], [task.prompt_id, external_id])
     task.project = Project.from_db(connection.alias, ["id", "overlap"], [task.project_id, overlap])
     assignment.task = task
+    # from_db takes the values in the model's field order (rubric before is_active).
     codebook = None if codebook_id is None else CodebookVersion.from_db(
-        connection.alias, ["id", "project_id", "version", "is_active"], [codebook_id, task.project_id, codebook_version, codebook_active]
+        connection.alias, ["id", "project_id", "version", "rubric", "is_active"],
+        [codebook_id, task.project_id, codebook_version, converted(RUBRIC, rubric), codebook_active]
     )
     return assignment, codebook, bool(codebook_acked)
 
@@ -284,7 +314,7 @@ def _checked_and_stored(*, assignment_id: int, user, submission: Submission, pro
         if task.labels_done + others >= task.project.overlap:
             raise AssignmentGone("Your lease on this task expired and it was given to someone else.")
     answer = validate_answer(kind=task.kind, n_candidates=task.candidate_count, answer=submission.answer,
-                             **turns_context(task=task, codebook=codebook))
+                             aspects=rubric_of(codebook), **turns_context(task=task))
     if task.kind == TaskKind.RANK and answer["order"] == assignment.display_order and not submission.keep_shown_order:
         raise InvalidAnswer(UNTOUCHED_RANK)
     if not 0 <= submission.time_spent_ms <= MAX_TIME_SPENT_MS:

@@ -27,6 +27,7 @@ from feedback.labelling.models import (
     RevisionAction,
     Task,
 )
+from feedback.labelling.rubric import rubric_of
 from feedback.labelling.selectors import last_label_of, turns_context
 from feedback.labelling.services.labels import MAX_FREE_TEXT, validate_answer
 
@@ -78,7 +79,7 @@ def _locked_label(project: Project, label_id: int) -> Label:
     if task_id is None:
         raise gone
     list(Task.objects.select_for_update(no_key=True).filter(pk=task_id).values_list("pk"))
-    label = Label.objects.filter(pk=label_id).select_related("task").first()
+    label = Label.objects.filter(pk=label_id).select_related("task", "codebook").first()
     if label is None:
         raise gone
     return label
@@ -141,8 +142,9 @@ def label_edit(*, project: Project, user, label_id: int, answer, rewrite: str = 
     now = now or timezone.now()
     label = _locked_label(project, label_id)
     _check_revisable(project, label, user, now)
+    # Against the rubric the label was given under: its ratings keep meaning what they did.
     answer = validate_answer(kind=label.kind, n_candidates=label.task.candidate_count, answer=answer,
-                             **turns_context(task=label.task, codebook=label.codebook))
+                             aspects=rubric_of(label.codebook), **turns_context(task=label.task))
     rewrite, comment = rewrite.strip()[:MAX_FREE_TEXT], comment.strip()[:MAX_FREE_TEXT]
     if (answer, rewrite, comment) == (label.answer, label.rewrite, label.comment):
         return label, None

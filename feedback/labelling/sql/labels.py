@@ -24,7 +24,7 @@ from feedback.labelling.sql.tables import (
 def locked_assignment(*, chosen_version: bool) -> str:
     """Assignment %(assignment)s of annotator %(annotator)s, its task row locked: columns
     of Assignment, of Task, then the prompt's external id, the project's overlap, the
-    codebook's id, version and is_active, and whether the annotator acknowledged it.
+    codebook's id, version, is_active and rubric (as stored), and whether the annotator acknowledged it.
     The codebook is version %(version)s where `chosen_version`, else the active one.
 
     The lock is FOR NO KEY UPDATE (what an UPDATE of the row takes), not FOR UPDATE:
@@ -37,7 +37,7 @@ def locked_assignment(*, chosen_version: bool) -> str:
                     f'codebook."id" AND acknowledgement."user_id" = assignment."annotator_id")')
     return (
         f'SELECT {columns(Assignment, "assignment")}, {columns(Task, "task")}, prompt."external_id", project."overlap", '
-        f'codebook."id", codebook."version", codebook."is_active", {acknowledged} '
+        f'codebook."id", codebook."version", codebook."is_active", codebook."rubric", {acknowledged} '
         f'FROM {ASSIGNMENT_WITH_TASK} INNER JOIN {PROMPT} prompt ON prompt."id" = task."prompt_id" '
         f'INNER JOIN {PROJECT} project ON project."id" = task."project_id" '
         f'LEFT OUTER JOIN {CODEBOOK} codebook ON codebook."project_id" = task."project_id" AND {which} '

@@ -10,12 +10,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from feedback.bounds import INT_MAX, whole_number
 from feedback.labelling.access import project_view
 from feedback.labelling.errors import CodebookNotAcknowledged, InvalidAnswer, LabellingError, SubmissionIdReused
 from feedback.labelling.forms import shown_responses, submission_from_post
 from feedback.labelling.models import Assignment, AssignmentStatus, TaskKind
 from feedback.labelling.rendering import render_markdown
-from feedback.labelling.selectors import assignment_of, assignment_payload, progress_for
+from feedback.labelling.rubric import RUBRIC_KINDS, rubric_of
+from feedback.labelling.selectors import active_codebook, assignment_of, assignment_payload, progress_for
 from feedback.labelling.services.assignments import assignment_next, assignment_skip
 from feedback.labelling.services.codebooks import codebook_require_acknowledged
 from feedback.labelling.services.labels import label_submit_and_next
@@ -67,13 +69,15 @@ def _task_context(request, project, assignment: Assignment | None, *, error: str
     payload = assignment_payload(assignment)
     task = payload["task"]
     post = request.POST if again else {}
-    shown = shown_responses(task["kind"], payload["candidates"], post)  # with what they had given each
+    aspects = rubric_of(progress.codebook)  # a new lease is given under the active version
+    shown = shown_responses(task["kind"], payload["candidates"], post, aspects)  # with what they had given each
     context.update(
         {
             "task": {"pk": task["id"], "kind": task["kind"], "kind_label": TaskKind(task["kind"]).label},
             "prompt": task["prompt"],
             "shown": shown,
             "rank_choices": range(1, len(payload["candidates"]) + 1),
+            "rated": any(item["ratings"] for item in shown),
             "submission_id": uuid.uuid4(),
             "rendered_at_ms": int(time.time() * 1000),
             "post": post,
@@ -96,6 +100,7 @@ def _render_task(request, project, assignment, *, status=200, **kwargs):
     template = "labelling/partials/task.html" if request.htmx else "labelling/label.html"
     if not request.htmx:
         context["codebook_html"] = render_markdown(context["codebook"].text) if context["codebook"] else ""
+        context["aspects"] = rubric_of(context["codebook"])
     return render(request, template, context, status=status)
 
 
@@ -121,7 +126,8 @@ def label_submit(request, project, assignment_id):
     assignment = _own_assignment(request, project, assignment_id)
     task = assignment.task
     try:
-        submission = submission_from_post(kind=task.kind, n_candidates=task.candidate_count, post=request.POST)
+        submission = submission_from_post(kind=task.kind, n_candidates=task.candidate_count, post=request.POST,
+                                          aspects=_posted_rubric(project, request.POST) if task.kind in RUBRIC_KINDS else ())
         result = label_submit_and_next(project=project, assignment_id=assignment.pk, user=request.user,
                                        submission=submission)
     except LabellingError as error:
@@ -137,6 +143,14 @@ def label_submit(request, project, assignment_id):
         messages.success(request, "Saved.")
         return redirect("labelling:label", slug=project.slug)  # shows the lease just taken
     return _render_task(request, project, result.next, saved=True)
+
+
+def _posted_rubric(project, post) -> list:
+    """The rubric of the codebook version the form was shown under (the active one when
+    it names none): the one its rating fields were drawn from, and the label's."""
+    version = whole_number(post.get("codebook_version") or "", INT_MAX)
+    codebook = project.codebooks.filter(version=version).first() if version else active_codebook(project)
+    return rubric_of(codebook)
 
 
 @require_POST

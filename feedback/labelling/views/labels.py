@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from feedback.bounds import whole_number
 from feedback.labelling.access import project_view
 from feedback.labelling.as_seen import answer_as_seen
+from feedback.labelling.rubric import rubric_of
 from feedback.labelling.keyset import newest_first
 from feedback.labelling.forms import post_from_answer
 from feedback.labelling.models import TaskCandidate, TaskKind
@@ -53,7 +54,8 @@ def label_list(request, project):
                         before=whole_number(request.GET.get("before", "")), after=whole_number(request.GET.get("after", "")))
     revised = revised_labels(page.labels)
     for label in page.labels:
-        label.seen = answer_as_seen(label.kind, label.answer, label.display_order, _texts(label.task))
+        label.seen = answer_as_seen(label.kind, label.answer, label.display_order, _texts(label.task),
+                                    rubric_of(label.codebook))
         label.revised = label.pk in revised
     last = last_label_of(request.user, project)
     return render(
@@ -76,12 +78,14 @@ def label_detail(request, project, pk):
 def label_detail_page(request, project, label, *, error: str = "", status: int = 200):
     """The label's page; `error` (with `status`): why an edit or undo of it was refused."""
     links = {tc.position: tc.candidate for tc in label.task.task_candidates.select_related("candidate")}
-    seen = answer_as_seen(label.kind, label.answer, label.display_order, {p: c.text for p, c in links.items()})
+    aspects = rubric_of(label.codebook)
+    seen = answer_as_seen(label.kind, label.answer, label.display_order, {p: c.text for p, c in links.items()}, aspects)
     shown = [{"response": response, "candidate": links.get(response.position),
               "letter": "AB"[response.position] if label.kind == "pair" and response.position < 2 else ""}
              for response in seen.responses]
     texts = {p: c.text for p, c in links.items()}
-    history = [{"revision": revision, "seen": answer_as_seen(label.kind, revision.answer, revision.display_order, texts),
+    history = [{"revision": revision,
+                "seen": answer_as_seen(label.kind, revision.answer, revision.display_order, texts, rubric_of(revision.codebook)),
                 "answer_json": json.dumps(revision.answer, ensure_ascii=False)}
                for revision in revisions_of(label)]
     turns = judged_conversation(label, links[0].text if 0 in links else "", label.answer)

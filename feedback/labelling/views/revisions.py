@@ -7,8 +7,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from feedback.labelling.access import project_view
 from feedback.labelling.errors import LabellingError, NothingToUndo
-from feedback.labelling.forms import answer_from_post
+from feedback.labelling.forms import answer_from_post, post_from_answer, rating_rows
 from feedback.labelling.models import PairChoice, TaskKind
+from feedback.labelling.rubric import aspects_for, rubric_of
 from feedback.labelling.selectors import labels_visible_to
 from feedback.labelling.services.revisions import label_edit, label_editable_until, label_is_revisable, label_undo
 from feedback.labelling.views.labels import judged_conversation, label_detail_page
@@ -29,9 +30,12 @@ def _gone(request, project, message: str = GONE):
 
 def _controls(label, post=None) -> list[dict]:
     """The label's responses in the order its annotator saw them, each with what they
-    gave it (or what the refused form post gave): the edit form's controls."""
+    gave it (or what the refused form post gave): the edit form's controls, with the
+    rating rows of the label's own codebook version's rubric."""
     texts = {link.position: link.candidate.text for link in label.task.task_candidates.select_related("candidate")}
     answer = label.answer
+    rated = aspects_for(rubric_of(label.codebook), label.kind)
+    given_fields = post if post else post_from_answer(label.kind, answer)
     ranks = {position: i + 1 for i, position in enumerate(answer.get("order", []))} if label.kind == TaskKind.RANK else {}
     shown = []
     for i, position in enumerate(label.display_order):
@@ -42,7 +46,8 @@ def _controls(label, post=None) -> list[dict]:
         else:
             given = ""
         shown.append({"number": i + 1, "position": position, "text": texts.get(position, ""), "given": given,
-                      "letter": "AB"[position] if label.kind == TaskKind.PAIR and position < 2 else ""})
+                      "letter": "AB"[position] if label.kind == TaskKind.PAIR and position < 2 else "",
+                      "ratings": rating_rows(rated, position, given_fields)})
     return shown
 
 
@@ -76,7 +81,7 @@ def label_edit_view(request, project, pk):
                                      error="You cannot edit this label: only its annotator can, while the project allows it.")
         return _edit_page(request, project, label)
     try:
-        answer = answer_from_post(label.kind, label.task.candidate_count, request.POST)
+        answer = answer_from_post(label.kind, label.task.candidate_count, request.POST, rubric_of(label.codebook))
         _, revision = label_edit(project=project, user=request.user, label_id=label.pk, answer=answer,
                                  rewrite=request.POST.get("rewrite", ""), comment=request.POST.get("comment", ""))
     except NothingToUndo as error:

@@ -4,10 +4,10 @@ import uuid
 import pytest
 from django.db import connection
 
-from feedback.labelling.models import Assignment, AssignmentStatus, CodebookAcknowledgement, Label, Task
+from feedback.labelling.models import Assignment, AssignmentStatus, CodebookAcknowledgement, CodebookVersion, Label, Task
 from feedback.labelling.services.codebooks import codebook_publish
 from feedback.labelling.sql import labels as sql
-from feedback.labelling.sql.rows import db_datetime, execute, first_row_of
+from feedback.labelling.sql.rows import converted, db_datetime, execute, first_row_of
 
 
 def _values(instance) -> dict:
@@ -16,7 +16,8 @@ def _values(instance) -> dict:
 
 @pytest.mark.parametrize("chosen", [None, 1, 2, 3])
 def test_locked_assignment_is_the_orm_assignment_task_and_codebook(mix, admin_user, chosen):
-    v2 = codebook_publish(project=mix.project, text="# Rules v2", author=admin_user)
+    rubric = [{"name": "helpfulness", "question": "Does it help?", "scale": {"min": 1, "max": 5}}]
+    v2 = codebook_publish(project=mix.project, text="# Rules v2", author=admin_user, rubric=rubric)
     CodebookAcknowledgement.objects.filter(user=mix.users[1], codebook=v2).delete()
     CodebookAcknowledgement.objects.create(user=mix.users[0], codebook=v2)
     for assignment in Assignment.objects.select_related("task__prompt", "task__project"):
@@ -26,17 +27,18 @@ def test_locked_assignment_is_the_orm_assignment_task_and_codebook(mix, admin_us
             if assignment.annotator_id != user.pk:
                 assert row is None
                 continue
-            raw_assignment, raw_task, external_id, overlap, codebook_id, version, is_active, acknowledged = row
+            raw_assignment, raw_task, external_id, overlap, codebook_id, version, is_active, rubric, acknowledged = row
             codebooks = assignment.task.project.codebooks
             codebook = codebooks.filter(version=chosen).first() if chosen else codebooks.filter(is_active=True).first()
             assert _values(raw_assignment) == _values(assignment) and _values(raw_task) == _values(assignment.task)
             assert (external_id, overlap) == (assignment.task.prompt.external_id, assignment.task.project.overlap)
             if codebook is None:
-                assert (codebook_id, version, is_active, bool(acknowledged)) == (None, None, None, False)
+                assert (codebook_id, version, is_active, rubric, bool(acknowledged)) == (None, None, None, None, False)
             else:
                 acked = CodebookAcknowledgement.objects.filter(user=user, codebook=codebook).exists()
                 assert (codebook_id, version, bool(is_active), bool(acknowledged)) == (
                     codebook.pk, codebook.version, codebook.is_active, acked)
+                assert converted(CodebookVersion._meta.get_field("rubric"), rubric) == codebook.rubric
 
 
 def test_stored_label_is_the_orm_label_with_what_its_payload_reads(mix):

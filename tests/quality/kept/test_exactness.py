@@ -31,7 +31,11 @@ from tests.support.strategies import fuzz_settings
 
 MONDAY = datetime(2026, 3, 2, tzinfo=dt_timezone.utc)
 # turns: the number of assistant turns judged (the last one the task's one candidate)
-SIZES = {"pair": st.just(2), "rank": st.integers(3, 4), "thumbs": st.integers(2, 3), "turns": st.integers(1, 3)}
+SIZES = {"pair": st.just(2), "rank": st.integers(3, 4), "thumbs": st.integers(2, 3), "rate": st.integers(1, 3),
+         "turns": st.integers(1, 3)}
+# Every version rates rate tasks on two small scales (points often agree, sometimes not).
+RUBRIC = [{"name": "helpfulness", "question": "Helps?", "scale": {"min": 1, "max": 3}},
+          {"name": "correctness", "question": "Right?", "scale": {"min": 0, "max": 1}}]
 ANNOTATORS = 5
 serial = itertools.count()
 # A small search in CI; FUZZ_EXAMPLES=200 (say) runs a bigger, random one.
@@ -47,6 +51,10 @@ def answers(kind: str, n: int):
         return st.builds(lambda ups: {"turns": {str(2 * i + 1): {"thumb": "up" if up else "down"}
                                                 for i, up in enumerate(ups)}},
                          st.lists(st.booleans(), min_size=n, max_size=n))
+    if kind == "rate":
+        points = st.fixed_dictionaries({"helpfulness": st.integers(1, 3), "correctness": st.integers(0, 1)})
+        return st.builds(lambda rated: {"ratings": {str(p): r for p, r in enumerate(rated)}},
+                         st.lists(points, min_size=n, max_size=n))
     return st.builds(lambda ups: {"thumbs": {str(p): "up" if up else "down" for p, up in enumerate(ups)}},
                      st.lists(st.booleans(), min_size=n, max_size=n))
 
@@ -99,7 +107,7 @@ def selections(draw):
     since, until = draw(moments()), draw(moments())
     return LabelFilters(codebook_versions=sorted(draw(st.sets(st.sampled_from([1, 2, 3]), max_size=2))),
                         since=since, until=until, split=draw(st.none() | st.sampled_from(["train", "heldout"]))), \
-        sorted(draw(st.sets(st.sampled_from(["pair", "rank", "thumbs", "turns"]), max_size=2)))
+        sorted(draw(st.sets(st.sampled_from(["pair", "rank", "thumbs", "rate", "turns"]), max_size=2)))
 
 
 def build(stream):
@@ -108,7 +116,7 @@ def build(stream):
     # flags from the first label, with tight bounds, so that they are compared too
     QualitySettings.objects.create(project=project, min_labels_for_flags=1, max_thumbs_up_gap=0.1,
                                    position_bias_low=0.45, position_bias_high=0.55)
-    codebooks = {v: codebook_publish(project=project, text=f"rules v{v}") for v in (1, 2, 3)}
+    codebooks = {v: codebook_publish(project=project, text=f"rules v{v}", rubric=RUBRIC) for v in (1, 2, 3)}
     import_jsonl(project=project, lines=jsonl_lines([
         import_line(i, kind, n, producers) for i, (kind, n, producers, _) in enumerate(tasks)]))
     by_index = {int(task.prompt.external_id[1:]): task for task in Task.objects.filter(project=project)

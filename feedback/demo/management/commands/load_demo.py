@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from feedback.demo.rubric import import_rate_tasks, publish_demo_rubric
 from feedback.demo.simulation.annotators import SimulatedAnnotator
 from feedback.demo.simulation.rules import prefer_shorter
 from feedback.demo.simulation.seed import seed_labels, simulated_user
@@ -68,11 +69,13 @@ class Command(BaseCommand):
                 author=admin,
                 change_note="First version",
             )
+        publish_demo_rubric(project, admin)
         with (DEMO_DIR / "prompts.jsonl").open(encoding="utf-8") as lines:
             result = import_jsonl(project=project, lines=lines)
         # Whole conversations, each judged turn by turn (task kind "turns").
         with (DEMO_DIR / "conversations.jsonl").open(encoding="utf-8") as lines:
             conversations = import_jsonl(project=project, lines=lines)
+        import_rate_tasks(project)
         TrainingSettings.objects.get_or_create(
             project=project,
             # Each new adapter trains on from the promoted one, as the loop of rounds intends.
