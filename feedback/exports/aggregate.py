@@ -12,10 +12,13 @@ WINNING_CHOICES = {"A": (0, 1), "B": (1, 0)}  # choice → (chosen position, rej
 
 @dataclass(frozen=True)
 class Vote:
-    """One annotator's answer, with the weight the export gives it (1.0 by default)."""
+    """One annotator's answer, with the weight the export gives it (1.0 by default), and
+    who gave it under which codebook version (for exports that read ratings per rubric)."""
 
     answer: dict
     weight: float = 1.0
+    annotator: int | None = None
+    codebook_id: int | None = None
 
 
 @dataclass

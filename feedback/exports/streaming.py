@@ -3,6 +3,7 @@ cursor, raw SQL streamed as the server produces it (psycopg on Postgres), and ch
 an iterator."""
 from itertools import islice
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
@@ -13,8 +14,12 @@ ROW_FETCH = 5000  # rows per round trip of a wide-row stream (the pair stream ca
 
 def stream_rows(queryset: QuerySet, size: int = FETCH):
     """The queryset's rows as plain tuples from a server-side cursor (on Postgres),
-    without Django's per-value converters, so JSON columns arrive as text."""
-    sql, params = queryset.query.sql_with_params()
+    without Django's per-value converters, so JSON columns arrive as text. A queryset
+    that can match nothing (.none(), an empty __in) has no SQL: no rows."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(size):

@@ -63,8 +63,14 @@ def test_ratings_filters_and_text_form(project, rated):
     assert "correctness" not in out[0]  # only v2's aspects when only v2 is exported
 
 
+def test_a_project_without_a_rubric_exports_no_ratings_rows(project):
+    # no codebook version rates anything: the labels' query matches nothing and has no SQL
+    out, summary = rows(project, "ratings")
+    assert out == [] and summary.labels == 0
+
+
 def test_ratings_refuse_columns_they_do_not_have():
-    with pytest.raises(ValueError, match="a ratings row can add prompt_id, split, votes, not agreement"):
+    with pytest.raises(ValueError, match="a ratings row can add prompt_id, split, votes, turn_index, not agreement"):
         parse_options(QueryDict("dataset=ratings&columns=agreement"))
 
 

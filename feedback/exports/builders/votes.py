@@ -78,17 +78,19 @@ def pair_tallies(project: Project, filters: ExportFilters, weights: dict[int, fl
         )
 
 
-def label_votes(project: Project, filters: ExportFilters, kind: str, weights: dict[int, float], summary: ExportSummary):
-    """(task_id, [Vote]) per task of `kind`, in task order, one label row at a time."""
-    labels = (
-        filtered_labels(project, filters)
-        .filter(kind=kind)
-        .order_by("task_id", "id")
-        .values_list("task_id", Cast("answer", TextField()), "annotator_id", "id")
-    )
+def label_votes(project: Project, filters: ExportFilters, kind: str, weights: dict[int, float], summary: ExportSummary,
+                *, codebooks=None):
+    """(task_id, [Vote]) per task of `kind`, in task order, one label row at a time; only
+    labels given under `codebooks` (codebook ids) when given."""
+    labels = filtered_labels(project, filters).filter(kind=kind)
+    if codebooks is not None:
+        labels = labels.filter(codebook_id__in=codebooks)
+    labels = labels.order_by("task_id", "id").values_list(
+        "task_id", Cast("answer", TextField()), "annotator_id", "id", "codebook_id")
     for task_id, group in groupby(stream_rows(labels), key=lambda row: row[0]):
         group = list(group)
         summary.labels += len(group)
         summary.tasks += 1
         summary.max_label_id = max(summary.max_label_id, group[-1][3])
-        yield task_id, [Vote(json.loads(answer), weights.get(annotator, 1.0)) for _, answer, annotator, _ in group]
+        yield task_id, [Vote(json.loads(answer), weights.get(annotator, 1.0), annotator, codebook)
+                        for _, answer, annotator, _, codebook in group]
