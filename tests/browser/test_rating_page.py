@@ -228,3 +228,42 @@ def test_a_rate_label_shown_and_edited_in_its_own_numbers(page, project, rubric,
     page.wait_for_url(f"**/labels/{label.pk}/")
     label.refresh_from_db()
     assert label.answer == {"ratings": {"0": {"helpfulness": 2, "correctness": 1}, "1": {"helpfulness": 4, "correctness": 3}}}
+
+
+RANK_RUBRIC = [{"name": "clarity", "question": "Is it clear?", "scale": {"min": 1, "max": 3},
+                "points": {"1": "Muddled", "3": "Clear"}, "kinds": ["rank"]}]
+
+
+def test_a_rank_with_rubric_aspects_rated_then_ranked_by_keyboard(page, project, admin_user, codebook, annotators):
+    project.gold_rate = 0
+    project.save()
+    version = codebook_publish(project=project, text=codebook.text, rubric=RANK_RUBRIC, author=admin_user)
+    codebook_acknowledge(user=annotators[0], codebook=version)
+    import_jsonl(project=project, lines=jsonl_lines([
+        {"external_id": "rank-rated", "prompt": "Explain photosynthesis.", "kind": "rank",
+         "candidates": [{"text": f"Answer {j}: " + "sunlight, water and air. " * (j + 1), "producer": f"m{j}"}
+                        for j in range(3)]}]))
+    log_in(page, "alice", "alice-pw")
+    page.goto(f"/p/{project.slug}/label/")
+    assignment = shown(page)
+    shown_positions = [str(position) for position in assignment.display_order]
+    assert page.locator(".rating-row").count() == 3 and focused_row(page) == ("1", "clarity")
+    page.keyboard.press("3")  # Response 1's clarity; inside the rows a digit rates, it does not rank
+    assert focused_row(page) == ("2", "clarity")
+    page.keyboard.press("1")
+    page.keyboard.press("2")  # the last row: out of the rows
+    assert focused_row(page) == ("", "")
+    page.keyboard.press("Enter")  # rated but not ranked yet: nothing is sent
+    assert "Nothing was sent" in page.get_by_test_id("task-message").inner_text()
+    assert not Label.objects.exists()
+    for key in "312":  # now digits rank, best first: Response 3, then 1, then 2
+        page.keyboard.press(key)
+    for name, viewport in (("1280", LAPTOP), ("390", PHONE)):
+        page.set_viewport_size(viewport)
+        assert_fits_viewport(page)
+        screenshot(page, f"label-rank-rubric-{name}")
+    page.set_viewport_size(LAPTOP)
+    label = submitted(page, assignment)
+    first, second, third = shown_positions
+    assert label.answer == {"order": [int(third), int(first), int(second)],
+                            "ratings": {first: {"clarity": 3}, second: {"clarity": 1}, third: {"clarity": 2}}}
