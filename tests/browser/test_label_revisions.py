@@ -8,19 +8,12 @@ import pytest
 
 from feedback.labelling.models import Label, LabelRevision
 from tests.browser.test_labelling_page import import_tasks, press_for_next, shown
-from tests.support.browser import assert_fits_viewport, log_in, screenshot
+from tests.support.browser import fits_at_each_width, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-WIDTHS = (1280, 390)
 
 
-def at_each_width(page, name: str) -> None:
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        assert_fits_viewport(page)
-        screenshot(page, f"{name}-{width}")
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 @pytest.fixture
@@ -58,7 +51,7 @@ def test_undo_with_the_shortcut_then_edit_and_a_reviewer_sees_the_history(page, 
     assert not Label.objects.filter(assignment=second).exists()
     revision = LabelRevision.objects.get()
     assert (revision.action, revision.assignment_id, revision.answer) == ("undo", second.pk, second_answer)
-    at_each_width(page, "label-undone")
+    fits_at_each_width(page, "label-undone")
 
     # Labelled again, differently.
     page.keyboard.press("0")
@@ -67,12 +60,12 @@ def test_undo_with_the_shortcut_then_edit_and_a_reviewer_sees_the_history(page, 
 
     # Edit the first label from "Your labels" → its page → Edit.
     page.goto(f"/p/{project.slug}/labels/")
-    at_each_width(page, "labels-list")
+    fits_at_each_width(page, "labels-list")
     first_label = Label.objects.get(assignment=first)
     page.click(f"a[href$='/labels/{first_label.pk}/']")
     page.click("[data-testid=edit-label]")
     page.wait_for_selector("[data-testid=edit-form]")
-    at_each_width(page, "label-edit")
+    fits_at_each_width(page, "label-edit")
     page.check("input[name=choice][value=both_bad]")
     page.click("details.rewrite summary")
     page.fill("textarea[name=comment]", "Neither answers the question.")
@@ -84,7 +77,7 @@ def test_undo_with_the_shortcut_then_edit_and_a_reviewer_sees_the_history(page, 
     edit = LabelRevision.objects.get(action="edit")
     assert edit.label_id == first_label.pk and edit.answer["choice"] in ("A", "B")
     assert page.locator("[data-testid=revision]").count() == 1
-    at_each_width(page, "label-detail-annotator")
+    fits_at_each_width(page, "label-detail-annotator")
 
     # The list marks both labels: one edited, one given again after an undo.
     page.goto(f"/p/{project.slug}/labels/")
@@ -103,7 +96,7 @@ def test_undo_with_the_shortcut_then_edit_and_a_reviewer_sees_the_history(page, 
         assert json.dumps(second_answer) in revisions.first.inner_text()
         # Not theirs: no edit or undo offered.
         assert reviewer_page.locator("[data-testid=edit-label]").count() == 0
-        at_each_width(reviewer_page, "label-detail-reviewer")
+        fits_at_each_width(reviewer_page, "label-detail-reviewer")
     finally:
         context.close()
 
@@ -125,4 +118,4 @@ def test_undo_last_from_your_labels_and_a_refusal_reads_as_such(page, project, a
     # Nothing left to undo: the list offers no button, and a post says why (404).
     page.goto(f"/p/{project.slug}/labels/")
     assert page.locator("button[data-testid=undo-last]").count() == 0
-    at_each_width(page, "labels-list-empty")
+    fits_at_each_width(page, "labels-list-empty")

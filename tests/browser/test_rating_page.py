@@ -2,21 +2,20 @@
 rubric rates helpfulness too, and a rate task adjudicated with the same controls; each
 time the database holds the ratings in canonical positions."""
 import json
-import re
 
 import pytest
 
-from feedback.labelling.models import Assignment, Label, Task
+from feedback.labelling.models import Label, Task
 from feedback.labelling.services.codebooks import codebook_acknowledge, codebook_publish
 from feedback.labelling.services.imports import import_jsonl
 from feedback.quality.models import Adjudication
-from tests.support.browser import assert_fits_viewport, log_in, screenshot
+from tests.browser.test_labelling_page import press_for_next, shown
+from tests.support.browser import fits_at_each_width, log_in
 from tests.support.labels import make_label
 from tests.support.rows import jsonl_lines
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-LAPTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
 RUBRIC = [
     {"name": "helpfulness", "question": "How well does it do what was asked?", "scale": {"min": 1, "max": 5},
      "points": {"1": "Ignores the request", "2": "Misses most of it", "3": "Answers part of it",
@@ -44,12 +43,6 @@ def import_tasks(project, kind: str, n: int = 1):
                         for j in range(2)]} for i in range(n)]))
 
 
-def shown(page) -> Assignment:
-    page.wait_for_selector("#label-form")
-    action = page.get_attribute("#label-form", "action")
-    return Assignment.objects.get(pk=int(re.search(r"/label/(\d+)/submit/", action).group(1)))
-
-
 def focused_row(page) -> tuple[str, str]:
     """(response number, aspect) of the rating row that has the focus ("", "" for none)."""
     return tuple(page.evaluate("""() => { const row = document.activeElement?.closest('.rating-row');
@@ -57,9 +50,7 @@ def focused_row(page) -> tuple[str, str]:
 
 
 def submitted(page, assignment) -> Label:
-    page.keyboard.press("Enter")
-    page.wait_for_function("id => !document.querySelector(`#label-form[action*='/label/${id}/submit/']`)",
-                           arg=assignment.pk)
+    press_for_next(page, "Enter", assignment)
     return Label.objects.get(assignment=assignment)
 
 
@@ -97,11 +88,7 @@ def test_a_rate_task_rated_by_keyboard_only(page, project, rubric):
     help_text = page.locator("#shortcuts").inner_text()
     assert "Ratings: set the highlighted aspect's point" in help_text and "never pick or rank" in help_text
     page.keyboard.press("?")
-    for name, viewport in (("1280", LAPTOP), ("390", PHONE)):
-        page.set_viewport_size(viewport)
-        assert_fits_viewport(page)
-        screenshot(page, f"label-rate-{name}")
-    page.set_viewport_size(LAPTOP)
+    fits_at_each_width(page, "label-rate")
     label = submitted(page, assignment)
     assert label.kind == "rate" and label.codebook == rubric
     assert label.answer == {"ratings": {first: {"helpfulness": 4, "correctness": 2},
@@ -132,11 +119,7 @@ def test_a_pair_with_rubric_aspects_rated_then_picked_by_keyboard(page, project,
     page.keyboard.press("ArrowLeft")  # 5 → 4
     page.keyboard.press("Escape")  # out of the rows again
     assert focused_row(page) == ("", "")
-    for name, viewport in (("1280", LAPTOP), ("390", PHONE)):
-        page.set_viewport_size(viewport)
-        assert_fits_viewport(page)
-        screenshot(page, f"label-pair-rubric-{name}")
-    page.set_viewport_size(LAPTOP)
+    fits_at_each_width(page, "label-pair-rubric")
     label = submitted(page, assignment)
     assert label.answer == {"choice": "AB"[int(left)], "strength": 1,
                             "ratings": {left: {"helpfulness": 4}, right: {"helpfulness": 1}}}
@@ -162,11 +145,7 @@ def test_a_rate_task_adjudicated_with_the_same_controls(page, project, rubric, a
     page.keyboard.press("ArrowUp")
     page.keyboard.press("1")
     page.keyboard.press("3")
-    for name, viewport in (("1280", LAPTOP), ("390", PHONE)):
-        page.set_viewport_size(viewport)
-        assert_fits_viewport(page)
-        screenshot(page, f"adjudicate-rate-{name}")
-    page.set_viewport_size(LAPTOP)
+    fits_at_each_width(page, "adjudicate-rate")
     page.keyboard.press("Enter")
     page.wait_for_url(lambda url: "/adjudicate/" not in url and url.endswith("/quality/disputed/"))
     assert "Final answer recorded" in page.content()
@@ -174,12 +153,6 @@ def test_a_rate_task_adjudicated_with_the_same_controls(page, project, rubric, a
         "ratings": {"0": {"helpfulness": 4, "correctness": 2}, "1": {"helpfulness": 1, "correctness": 3}}}
 
 
-def at_each_width(page, name: str) -> None:
-    for width, viewport in (("1280", LAPTOP), ("390", PHONE)):
-        page.set_viewport_size(viewport)
-        assert_fits_viewport(page)
-        screenshot(page, f"{name}-{width}")
-    page.set_viewport_size(LAPTOP)
 
 
 def test_an_admin_publishes_a_rubric_and_everyone_reads_it(page, project, admin_user, codebook):
@@ -190,14 +163,14 @@ def test_an_admin_publishes_a_rubric_and_everyone_reads_it(page, project, admin_
     assert "2 to 11 points" in page.locator("form.card").inner_text()  # refused, said why, nothing saved
     assert project.codebooks.count() == 1
     page.locator("summary", has_text="How a rubric is written").click()
-    at_each_width(page, "codebook-edit-rubric")
+    fits_at_each_width(page, "codebook-edit-rubric")
     page.get_by_test_id("rubric-input").fill(json.dumps(RUBRIC))
     page.get_by_role("button", name="Publish").click()
     page.wait_for_selector("[data-testid=rubric]")
     assert project.codebooks.get(is_active=True).rubric[1]["name"] == "correctness"
     rubric_text = page.get_by_test_id("rubric").inner_text()
     assert "How well does it do what was asked?" in rubric_text and "Answers it, small gaps" in rubric_text
-    at_each_width(page, "codebook-rubric")
+    fits_at_each_width(page, "codebook-rubric")
 
 
 def test_a_rate_label_shown_and_edited_in_its_own_numbers(page, project, rubric, annotators):
@@ -211,11 +184,11 @@ def test_a_rate_label_shown_and_edited_in_its_own_numbers(page, project, rubric,
     page.goto(f"/p/{project.slug}/labels/")
     assert page.get_by_test_id("seen-summary").inner_text() == (
         "Response 1: helpfulness 5/5, correctness 3/3 · Response 2: helpfulness 2/5, correctness 1/3")
-    at_each_width(page, "labels-rate")
+    fits_at_each_width(page, "labels-rate")
     page.goto(f"/p/{project.slug}/labels/{label.pk}/")
     assert page.get_by_test_id("seen-ratings").all_inner_texts() == [
         "helpfulness 5/5, correctness 3/3", "helpfulness 2/5, correctness 1/3"]
-    at_each_width(page, "label-detail-rate")
+    fits_at_each_width(page, "label-detail-rate")
     page.click("[data-testid=edit-label]")
     page.wait_for_selector("[data-testid=edit-form]")
     first = page.locator(".rate-card").first  # her Response 1: position 1
@@ -223,7 +196,7 @@ def test_a_rate_label_shown_and_edited_in_its_own_numbers(page, project, rubric,
     helpfulness = first.locator(".rating-row", has_text="Helpfulness")
     helpfulness.locator("label.point", has_text="4").click()
     assert helpfulness.get_by_test_id("point-description").inner_text() == "4: Answers it, small gaps"
-    at_each_width(page, "label-edit-rate")
+    fits_at_each_width(page, "label-edit-rate")
     page.click("[data-testid=save-edit]")
     page.wait_for_url(f"**/labels/{label.pk}/")
     label.refresh_from_db()
@@ -258,11 +231,7 @@ def test_a_rank_with_rubric_aspects_rated_then_ranked_by_keyboard(page, project,
     assert not Label.objects.exists()
     for key in "312":  # now digits rank, best first: Response 3, then 1, then 2
         page.keyboard.press(key)
-    for name, viewport in (("1280", LAPTOP), ("390", PHONE)):
-        page.set_viewport_size(viewport)
-        assert_fits_viewport(page)
-        screenshot(page, f"label-rank-rubric-{name}")
-    page.set_viewport_size(LAPTOP)
+    fits_at_each_width(page, "label-rank-rubric")
     label = submitted(page, assignment)
     first, second, third = shown_positions
     assert label.answer == {"order": [int(third), int(first), int(second)],

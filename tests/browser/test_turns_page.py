@@ -10,7 +10,7 @@ from feedback.labelling.models import CodebookVersion, Label, Task
 from feedback.labelling.services.imports import import_jsonl
 from feedback.quality.models import Adjudication
 from tests.browser.test_labelling_page import press_for_next, says_nothing_was_sent, shown
-from tests.support.browser import assert_fits_viewport, log_in, screenshot
+from tests.support.browser import fits_at_each_width, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,13 +40,6 @@ def focused_turn(page) -> int:
     return int(page.get_attribute(".judged-turn.focused", "data-turn"))
 
 
-def at_both_widths(page, name: str) -> None:
-    for width in (1280, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.wait_for_timeout(100)
-        assert_fits_viewport(page)
-        screenshot(page, f"{name}-{width}")
-    page.set_viewport_size({"width": 1360, "height": 900})
 
 
 def test_each_turn_is_judged_by_keyboard_and_stored_by_its_index(page, project, alice):
@@ -71,7 +64,7 @@ def test_each_turn_is_judged_by_keyboard_and_stored_by_its_index(page, project, 
     page.keyboard.press("ArrowUp")
     assert focused_turn(page) == 6
     page.keyboard.press("u")
-    at_both_widths(page, "turns-label")
+    fits_at_each_width(page, "turns-label")
     page.keyboard.press("?")
     assert "assistant turn" in page.inner_text("#shortcuts")
     page.keyboard.press("Escape")
@@ -83,7 +76,7 @@ def test_each_turn_is_judged_by_keyboard_and_stored_by_its_index(page, project, 
     page.goto(f"/p/{project.slug}/labels/{label.pk}/")
     assert page.inner_text("[data-testid=seen-summary]") == "Turn 3 ✓, Turn 5 ✓, Turn 7 ✓, Turn 9 ✗"
     assert page.locator("[data-testid=judged-turn]").count() == 4
-    at_both_widths(page, "turns-label-detail")
+    fits_at_each_width(page, "turns-label-detail")
     page.goto(f"/p/{project.slug}/labels/{label.pk}/edit/")
     assert focused_turn(page) == 2
     page.keyboard.press("j")
@@ -112,7 +105,7 @@ def test_a_rubric_rates_each_turn_with_digits(page, project, alice, codebook):
         page.keyboard.press("ArrowLeft")  # back to helpfulness
         page.keyboard.press("5")
         page.keyboard.press("2")  # tone 2: the turn is done, on to the next
-    at_both_widths(page, "turns-rubric")
+    fits_at_each_width(page, "turns-rubric")
     press_for_next(page, "Enter", assignment)
     answer = Label.objects.get(assignment=assignment).answer
     assert len(answer["turns"]) == turns
@@ -132,11 +125,11 @@ def test_a_long_chat_prompt_folds_its_history_and_marks_the_turn_judged(page, pr
     assert not first_question.is_visible()
     assert page.locator(".rendered", has_text="Question 4:").is_visible()  # the last few turns are shown
     assert page.locator("[data-testid=judged-slot]").is_visible()
-    at_both_widths(page, "chat-folded")
+    fits_at_each_width(page, "chat-folded")
     toggle.click()
     assert first_question.is_visible()
     assert "Hide the earlier turns" in toggle.inner_text()
-    at_both_widths(page, "chat-unfolded")
+    fits_at_each_width(page, "chat-unfolded")
     toggle.click()
     assert not first_question.is_visible()
 
@@ -148,7 +141,7 @@ def test_a_reviewer_adjudicates_a_turns_task_with_the_same_keys(page, project, a
     page.goto(f"/p/{project.slug}/quality/tasks/{task.pk}/adjudicate/")
     page.keyboard.press("d")
     page.keyboard.press("u")
-    at_both_widths(page, "turns-adjudicate")
+    fits_at_each_width(page, "turns-adjudicate")
     page.keyboard.press("Enter")
     page.wait_for_url(lambda url: "adjudicate" not in url)
     assert Adjudication.objects.get(task=task).answer == {"turns": {"2": {"thumb": "down"}, "4": {"thumb": "up"}}}

@@ -25,3 +25,19 @@ def assert_fits_viewport(page) -> None:
     Wide tables scroll inside their own card instead."""
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{page.url} is {overflow}px wider than the {page.viewport_size['width']}px window"
+
+
+WIDTHS = (1280, 390)  # a laptop and a phone
+
+
+def fits_at_each_width(page, name: str) -> None:
+    """At a laptop's and a phone's width: nothing wider than the window, and a screenshot
+    `<name>-<width>`; then back to the window the test had."""
+    before = page.viewport_size
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() => done()))")  # laid out at the new width
+        page.evaluate("window.scrollTo(0, 0)")  # a full-page shot of a scrolled page repeats the sticky header
+        assert_fits_viewport(page)
+        screenshot(page, f"{name}-{width}")
+    page.set_viewport_size(before)
